@@ -1,0 +1,172 @@
+//! A change to the document, as a value: every writer (CLI command, TUI form) describes what it
+//! wants and what it last saw, and the store applies it to the document as it is on disk now.
+
+use crate::document::{Document, Entry, Recipient, validate_name};
+use crate::error::{Error, Result};
+
+pub enum Change {
+    /// A new entry; refused if the name is taken.
+    Add { name: String, entry: Entry },
+    /// Replaces an entry (and may rename it), provided it is still as `seen`.
+    Update {
+        name: String,
+        seen: Entry,
+        entry: Entry,
+        rename: Option<String>,
+    },
+    /// Deletes an entry, provided it is still as `seen`.
+    Remove { name: String, seen: Entry },
+    /// Replaces the recipient list, provided it is still as `seen`.
+    Recipients {
+        seen: Vec<Recipient>,
+        recipients: Vec<Recipient>,
+    },
+}
+
+impl Change {
+    pub fn apply(self, doc: &mut Document) -> Result<()> {
+        match self {
+            Change::Add { name, entry } => {
+                check_name(&name)?;
+                if doc.entries.contains_key(&name) {
+                    return Err(Error::EntryExists(name));
+                }
+                doc.entries.insert(name, entry);
+            }
+            Change::Update {
+                name,
+                seen,
+                entry,
+                rename,
+            } => {
+                unchanged(doc, &name, &seen)?;
+                let target = rename.unwrap_or_else(|| name.clone());
+                if target != name {
+                    check_name(&target)?;
+                    if doc.entries.contains_key(&target) {
+                        return Err(Error::EntryExists(target));
+                    }
+                    doc.entries.remove(&name);
+                }
+                doc.entries.insert(target, entry);
+            }
+            Change::Remove { name, seen } => {
+                unchanged(doc, &name, &seen)?;
+                doc.entries.remove(&name);
+            }
+            Change::Recipients { seen, recipients } => {
+                if doc.recipients != seen {
+                    return Err(Error::Changed("the recipient list".into()));
+                }
+                doc.recipients = recipients;
+            }
+        }
+        Ok(())
+    }
+}
+
+pub fn check_name(name: &str) -> Result<()> {
+    validate_name(name).map_err(|reason| Error::InvalidName {
+        name: name.to_owned(),
+        reason,
+    })
+}
+
+fn unchanged(doc: &Document, name: &str, seen: &Entry) -> Result<()> {
+    match doc.entries.get(name) {
+        Some(current) if current == seen => Ok(()),
+        Some(_) => Err(Error::Changed(format!("entry '{name}'"))),
+        None => Err(Error::Changed(format!("entry '{name}' (it was deleted)"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    fn doc_with(name: &str, password: &str) -> Document {
+        let mut doc = Document::new(vec![]);
+        let mut entry = Entry::new("t");
+        entry.password = Secret::from(password);
+        doc.entries.insert(name.into(), entry);
+        doc
+    }
+
+    #[test]
+    fn update_refuses_an_entry_that_changed_since_it_was_seen() {
+        let mut doc = doc_with("bank", "one");
+        let seen = doc.entries["bank"].clone();
+        doc.entries.get_mut("bank").unwrap().password = Secret::from("two");
+        let mut mine = seen.clone();
+        mine.username = "me".into();
+        let change = Change::Update {
+            name: "bank".into(),
+            seen,
+            entry: mine,
+            rename: None,
+        };
+        let err = change.apply(&mut doc).err().unwrap();
+        assert_eq!(err.exit_code(), 7);
+        assert_eq!(doc.entries["bank"].password.expose(), "two");
+    }
+
+    #[test]
+    fn rename_moves_the_entry_and_refuses_a_taken_name() {
+        let mut doc = doc_with("a", "pw");
+        doc.entries.insert("b".into(), Entry::new("t"));
+        let seen = doc.entries["a"].clone();
+        let taken = Change::Update {
+            name: "a".into(),
+            seen: seen.clone(),
+            entry: seen.clone(),
+            rename: Some("b".into()),
+        };
+        assert_eq!(taken.apply(&mut doc).err().unwrap().exit_code(), 1);
+        let ok = Change::Update {
+            name: "a".into(),
+            seen: seen.clone(),
+            entry: seen,
+            rename: Some("c/d".into()),
+        };
+        ok.apply(&mut doc).unwrap();
+        assert!(!doc.entries.contains_key("a"));
+        assert_eq!(doc.entries["c/d"].password.expose(), "pw");
+    }
+
+    #[test]
+    fn add_refuses_an_existing_or_invalid_name() {
+        let mut doc = doc_with("a", "pw");
+        let err = Change::Add {
+            name: "a".into(),
+            entry: Entry::new("t"),
+        }
+        .apply(&mut doc)
+        .err()
+        .unwrap();
+        assert!(matches!(err, Error::EntryExists(_)));
+        let err = Change::Add {
+            name: "x\ty".into(),
+            entry: Entry::new("t"),
+        }
+        .apply(&mut doc)
+        .err()
+        .unwrap();
+        assert_eq!(err.exit_code(), 2);
+    }
+
+    #[test]
+    fn remove_of_a_deleted_entry_is_a_conflict() {
+        let mut doc = doc_with("a", "pw");
+        let seen = doc.entries["a"].clone();
+        doc.entries.clear();
+        let err = Change::Remove {
+            name: "a".into(),
+            seen,
+        }
+        .apply(&mut doc)
+        .err()
+        .unwrap();
+        assert_eq!(err.exit_code(), 7);
+    }
+}

@@ -1,0 +1,179 @@
+//! Every flag of the command line, in one place.
+
+use std::path::PathBuf;
+
+use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
+
+use crate::generate::DEFAULT_LENGTH;
+
+#[derive(Parser)]
+#[command(
+    name = "vault",
+    version,
+    about = "A password vault for the terminal: one age-encrypted file that cron jobs read with keys of their own",
+    arg_required_else_help = true,
+    after_help = "Exit codes: 0 ok, 1 other failure, 2 usage, 3 no such entry or field, 4 cannot decrypt, \
+                  5 identity file refused, 6 vault unreadable, 7 vault busy or changed meanwhile."
+)]
+pub struct Cli {
+    /// The vault file [default: $XDG_DATA_HOME/vault/vault.age]
+    #[arg(long, global = true, env = "VAULT_FILE", value_name = "PATH")]
+    pub vault: Option<PathBuf>,
+
+    /// The identity (private key) file [default: $XDG_CONFIG_HOME/vault/identity]
+    #[arg(long, global = true, env = "VAULT_IDENTITY", value_name = "PATH")]
+    pub identity: Option<PathBuf>,
+
+    /// Read the identity's passphrase (for init: the new one) from the first line of this
+    /// file, which must be private (0600) or a pipe such as /dev/fd/3
+    #[arg(long, global = true, value_name = "PATH")]
+    pub passphrase_file: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Create your identity (unless --identity exists) and an empty vault encrypted to it
+    Init {
+        /// Store the new identity unencrypted (for a key only a service account can read)
+        #[arg(long)]
+        no_passphrase: bool,
+    },
+
+    /// Create a new unencrypted identity for a service account; print its public key
+    Keygen {
+        /// Where to write it (created 0600; never overwritten)
+        #[arg(short, long, value_name = "FILE")]
+        output: PathBuf,
+    },
+
+    /// List, add or remove who can decrypt the vault
+    #[command(subcommand)]
+    Recipients(RecipientsCommand),
+
+    /// Entry names, one a line, sorted
+    List {
+        /// A JSON array with each entry's non-secret fields
+        #[arg(long)]
+        json: bool,
+    },
+
+    /// Show an entry (the password masked unless --reveal)
+    Show {
+        name: String,
+        /// Show the password and the entry's own fields
+        #[arg(long)]
+        reveal: bool,
+    },
+
+    /// Add an entry; the password is asked twice, or read from the first line of stdin
+    Add {
+        name: String,
+        #[command(flatten)]
+        fields: EntryFields,
+        /// Generate the password instead [default length: 24]
+        #[arg(long, value_name = "LEN", num_args = 0..=1, default_missing_value = "24")]
+        generate: Option<usize>,
+    },
+
+    /// Change an entry's fields
+    #[command(group(ArgGroup::new("changes").required(true).multiple(true)
+        .args(["username", "url", "notes", "password", "generate", "rename"])))]
+    Edit {
+        name: String,
+        #[command(flatten)]
+        fields: EntryFields,
+        /// Set a new password, asked twice or read from the first line of stdin
+        #[arg(long, conflicts_with = "generate")]
+        password: bool,
+        /// Set a new generated password [default length: 24]
+        #[arg(long, value_name = "LEN", num_args = 0..=1, default_missing_value = "24")]
+        generate: Option<usize>,
+        /// Give the entry a new name
+        #[arg(long, value_name = "NEW")]
+        rename: Option<String>,
+    },
+
+    /// Delete an entry (asks first on a terminal)
+    Rm {
+        name: String,
+        /// Do not ask
+        #[arg(short, long)]
+        yes: bool,
+    },
+
+    /// Print one field of an entry (default: password) for a script or a scheduled job
+    Export {
+        name: String,
+        /// Which field: username, password, url, notes, or one of the entry's own
+        #[arg(short, long, value_name = "FIELD")]
+        field: Option<String>,
+        /// raw: the value; json: the whole entry; env: NAME_FIELD='value' lines
+        #[arg(long, value_enum, default_value_t = ExportFormat::Raw)]
+        format: ExportFormat,
+        /// No newline after the output
+        #[arg(short = 'n', long = "no-newline")]
+        no_newline: bool,
+        /// Write to a new 0600 file instead of stdout (replacing it atomically)
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+
+    /// Print a random password or passphrase
+    Generate {
+        /// Characters in the password
+        #[arg(long, default_value_t = DEFAULT_LENGTH)]
+        length: usize,
+        /// A passphrase of this many words instead (EFF large wordlist)
+        #[arg(long, value_name = "N", conflicts_with_all = ["length", "no_symbols"])]
+        words: Option<usize>,
+        /// Letters and digits only
+        #[arg(long)]
+        no_symbols: bool,
+    },
+
+    /// Print shell completions
+    Completions { shell: clap_complete::Shell },
+
+    /// Print the man page
+    Man,
+}
+
+#[derive(Subcommand)]
+pub enum RecipientsCommand {
+    /// Who can decrypt the vault
+    List,
+    /// Let another key decrypt the vault (re-encrypts it)
+    #[command(group(ArgGroup::new("source").required(true).args(["key", "file"])))]
+    Add {
+        /// An age public key (age1…) or an SSH public key (ssh-ed25519 …, ssh-rsa …)
+        key: Option<String>,
+        /// Read the key from a recipients file, or from an identity file's public key
+        #[arg(short = 'R', long = "recipients-file", value_name = "FILE")]
+        file: Option<PathBuf>,
+        /// A label for it, such as cron@backup-host
+        #[arg(long)]
+        name: String,
+    },
+    /// Stop encrypting to a recipient (your own last key is refused)
+    Remove { name: String },
+}
+
+#[derive(Args)]
+pub struct EntryFields {
+    #[arg(long, value_name = "USER")]
+    pub username: Option<String>,
+    #[arg(long)]
+    pub url: Option<String>,
+    #[arg(long, value_name = "TEXT")]
+    pub notes: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    Raw,
+    Json,
+    Env,
+}

@@ -1,0 +1,241 @@
+//! `vault list|show|add|edit|rm`.
+
+use std::io::IsTerminal;
+
+use serde::Serialize;
+
+use super::args::EntryFields;
+use super::{Context, Prompting, output, prompt};
+use crate::change::{Change, check_name};
+use crate::document::{Entry, timestamp_now};
+use crate::error::{Error, Result};
+use crate::generate;
+use crate::secret::Secret;
+
+/// What a revealed password is replaced by: the same for every length, so it tells nothing.
+pub const MASK: &str = "••••••••";
+
+pub fn list(ctx: &Context, json: bool) -> Result<()> {
+    let identity = ctx.identity(Prompting::IfTerminal)?;
+    let doc = ctx.store()?.load(&identity)?;
+    let text = if json {
+        #[derive(Serialize)]
+        struct Listed<'a> {
+            name: &'a str,
+            username: &'a str,
+            url: &'a str,
+            tags: &'a [String],
+            fields: Vec<&'a str>,
+            created: &'a str,
+            updated: &'a str,
+        }
+        let listed: Vec<Listed> = doc
+            .entries
+            .iter()
+            .map(|(name, e)| Listed {
+                name,
+                username: &e.username,
+                url: &e.url,
+                tags: &e.tags,
+                fields: e.fields.keys().map(String::as_str).collect(),
+                created: &e.created,
+                updated: &e.updated,
+            })
+            .collect();
+        let mut text = serde_json::to_string_pretty(&listed)
+            .map_err(|_| Error::other("cannot format the list"))?;
+        text.push('\n');
+        text
+    } else {
+        doc.entries
+            .keys()
+            .map(|name| output::printable(name) + "\n")
+            .collect()
+    };
+    output::stdout(text.as_bytes())
+}
+
+pub fn show(ctx: &Context, name: &str, reveal: bool) -> Result<()> {
+    let identity = ctx.identity(Prompting::IfTerminal)?;
+    let store = ctx.store()?;
+    let doc = store.load(&identity)?;
+    let entry = doc
+        .entry(name)
+        .ok_or_else(|| no_entry(name, store.path()))?;
+    let secret = |value: &Secret| {
+        if reveal {
+            value.expose().to_owned()
+        } else {
+            MASK.to_owned()
+        }
+    };
+    let mut rows: Vec<(String, String)> = vec![
+        ("username".into(), entry.username.clone()),
+        ("password".into(), secret(&entry.password)),
+        ("url".into(), entry.url.clone()),
+    ];
+    if !entry.notes.is_empty() {
+        rows.push(("notes".into(), entry.notes.expose().to_owned()));
+    }
+    for (field, value) in &entry.fields {
+        rows.push((field.clone(), secret(value)));
+    }
+    if !entry.tags.is_empty() {
+        rows.push(("tags".into(), entry.tags.join(", ")));
+    }
+    rows.push(("created".into(), entry.created.clone()));
+    rows.push(("updated".into(), entry.updated.clone()));
+    if !entry.history.is_empty() {
+        let n = entry.history.len();
+        rows.push((
+            "history".into(),
+            format!("{n} earlier password{}", if n == 1 { "" } else { "s" }),
+        ));
+    }
+    let width = rows
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut text = zeroize::Zeroizing::new(format!("{}\n", output::printable(name)));
+    for (key, value) in &mut rows {
+        let mut lines = value.split('\n');
+        let first = lines.next().unwrap_or("");
+        text.push_str(&format!(
+            "  {:width$}  {}\n",
+            output::printable(key),
+            output::printable(first)
+        ));
+        for more in lines {
+            text.push_str(&format!("  {:width$}  {}\n", "", output::printable(more)));
+        }
+        zeroize::Zeroize::zeroize(value);
+    }
+    output::stdout(text.as_bytes())
+}
+
+pub fn add(
+    ctx: &Context,
+    name: String,
+    fields: EntryFields,
+    generate: Option<usize>,
+) -> Result<()> {
+    check_name(&name)?;
+    let identity = ctx.identity(Prompting::IfTerminal)?;
+    let store = ctx.store()?;
+    // Refuse a taken name before asking for a password that would be thrown away.
+    if store.load(&identity)?.entries.contains_key(&name) {
+        return Err(Error::EntryExists(name));
+    }
+    let password = match generate {
+        Some(length) => generate::password(length, true)?,
+        None => prompt::new_password()?,
+    };
+    let mut entry = Entry::new(&timestamp_now());
+    entry.password = password;
+    set_fields(&mut entry, fields);
+    store.apply(
+        &identity,
+        Change::Add {
+            name: name.clone(),
+            entry,
+        },
+    )?;
+    match generate {
+        Some(length) => {
+            eprintln!("vault: added '{name}' with a generated {length}-character password")
+        }
+        None => eprintln!("vault: added '{name}'"),
+    }
+    Ok(())
+}
+
+pub fn edit(
+    ctx: &Context,
+    name: String,
+    fields: EntryFields,
+    password: bool,
+    generate: Option<usize>,
+    rename: Option<String>,
+) -> Result<()> {
+    if let Some(new_name) = &rename {
+        check_name(new_name)?;
+    }
+    let identity = ctx.identity(Prompting::IfTerminal)?;
+    let store = ctx.store()?;
+    let doc = store.load(&identity)?;
+    let seen = doc
+        .entry(&name)
+        .ok_or_else(|| no_entry(&name, store.path()))?
+        .clone();
+    if let Some(new_name) = rename.as_ref().filter(|n| **n != name) {
+        if doc.entries.contains_key(new_name) {
+            return Err(Error::EntryExists(new_name.clone()));
+        }
+    }
+    let now = timestamp_now();
+    let mut entry = seen.clone();
+    set_fields(&mut entry, fields);
+    let new_password = match (generate, password) {
+        (Some(length), _) => Some(generate::password(length, true)?),
+        (None, true) => Some(prompt::new_password()?),
+        (None, false) => None,
+    };
+    if let Some(new_password) = new_password {
+        entry.set_password(new_password, &now);
+    }
+    entry.updated = now;
+    let target = rename.clone().unwrap_or_else(|| name.clone());
+    store.apply(
+        &identity,
+        Change::Update {
+            name,
+            seen,
+            entry,
+            rename,
+        },
+    )?;
+    eprintln!("vault: updated '{target}'");
+    Ok(())
+}
+
+pub fn remove(ctx: &Context, name: String, yes: bool) -> Result<()> {
+    let identity = ctx.identity(Prompting::IfTerminal)?;
+    let store = ctx.store()?;
+    let doc = store.load(&identity)?;
+    let seen = doc
+        .entry(&name)
+        .ok_or_else(|| no_entry(&name, store.path()))?
+        .clone();
+    if !yes && std::io::stdin().is_terminal() && !prompt::confirm(&format!("delete '{name}'?"))? {
+        return Err(Error::other(format!("'{name}' was not deleted")));
+    }
+    store.apply(
+        &identity,
+        Change::Remove {
+            name: name.clone(),
+            seen,
+        },
+    )?;
+    eprintln!("vault: deleted '{name}'");
+    Ok(())
+}
+
+fn set_fields(entry: &mut Entry, fields: EntryFields) {
+    if let Some(username) = fields.username {
+        entry.username = username;
+    }
+    if let Some(url) = fields.url {
+        entry.url = url;
+    }
+    if let Some(notes) = fields.notes {
+        entry.notes = Secret::new(notes);
+    }
+}
+
+pub fn no_entry(name: &str, vault: &std::path::Path) -> Error {
+    Error::NoEntry {
+        name: name.to_owned(),
+        vault: vault.to_owned(),
+    }
+}

@@ -1,0 +1,145 @@
+//! The command line: parse, resolve paths, run one command, map its error to an exit code.
+
+mod args;
+mod entries;
+mod export;
+mod keys;
+mod misc;
+mod output;
+mod prompt;
+mod recipients;
+
+use std::ffi::OsString;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::Parser;
+
+pub use args::Cli;
+use args::Command;
+
+use crate::error::{Error, Result};
+use crate::identity::{self, Identity};
+use crate::os;
+use crate::store::Store;
+
+pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    let cli = match Cli::try_parse_from(args) {
+        Ok(cli) => cli,
+        Err(err) => {
+            err.print().ok();
+            return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
+        }
+    };
+    match dispatch(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        // `vault list | head -1`: the reader has what it wanted.
+        Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(err) => {
+            output::report(&err);
+            ExitCode::from(err.exit_code())
+        }
+    }
+}
+
+fn dispatch(cli: Cli) -> Result<()> {
+    let Some(command) = cli.command else {
+        return Err(Error::Usage("no command given; see vault --help".into()));
+    };
+    let ctx = Context {
+        vault: cli.vault.filter(|p| !p.as_os_str().is_empty()),
+        identity: cli.identity.filter(|p| !p.as_os_str().is_empty()),
+        passphrase_file: cli.passphrase_file,
+    };
+    match command {
+        Command::Init { no_passphrase } => keys::init(&ctx, no_passphrase),
+        Command::Keygen { output } => keys::keygen(&output),
+        Command::Recipients(action) => recipients::run(&ctx, action),
+        Command::List { json } => entries::list(&ctx, json),
+        Command::Show { name, reveal } => entries::show(&ctx, &name, reveal),
+        Command::Add {
+            name,
+            fields,
+            generate,
+        } => entries::add(&ctx, name, fields, generate),
+        Command::Edit {
+            name,
+            fields,
+            password,
+            generate,
+            rename,
+        } => entries::edit(&ctx, name, fields, password, generate, rename),
+        Command::Rm { name, yes } => entries::remove(&ctx, name, yes),
+        Command::Export {
+            name,
+            field,
+            format,
+            no_newline,
+            output,
+        } => export::run(
+            &ctx,
+            &name,
+            field.as_deref(),
+            format,
+            no_newline,
+            output.as_deref(),
+        ),
+        Command::Generate {
+            length,
+            words,
+            no_symbols,
+        } => misc::generate(length, words, no_symbols),
+        Command::Completions { shell } => misc::completions(shell),
+        Command::Man => misc::man(),
+    }
+}
+
+/// When a command may ask for a passphrase on the terminal.
+#[derive(Clone, Copy)]
+pub enum Prompting {
+    /// A person may be there: stdin or stderr is a terminal.
+    IfTerminal,
+    /// Only when stdin and stderr both are: a job's read must fail at once, never wait.
+    OnlyInteractive,
+}
+
+/// The global options, resolved.
+pub struct Context {
+    vault: Option<PathBuf>,
+    identity: Option<PathBuf>,
+    passphrase_file: Option<PathBuf>,
+}
+
+impl Context {
+    pub fn vault_path(&self) -> Result<PathBuf> {
+        self.vault
+            .clone()
+            .or_else(os::default_vault_path)
+            .ok_or_else(|| {
+                Error::Usage("no vault path: give --vault PATH or set VAULT_FILE".into())
+            })
+    }
+
+    pub fn identity_path(&self) -> Result<PathBuf> {
+        self.identity
+            .clone()
+            .or_else(os::default_identity_path)
+            .ok_or_else(|| {
+                Error::Usage("no identity path: give --identity PATH or set VAULT_IDENTITY".into())
+            })
+    }
+
+    pub fn passphrase_file(&self) -> Option<&Path> {
+        self.passphrase_file.as_deref()
+    }
+
+    pub fn store(&self) -> Result<Store> {
+        self.vault_path().map(Store::new)
+    }
+
+    pub fn identity(&self, prompting: Prompting) -> Result<Identity> {
+        let path = self.identity_path()?;
+        let mut ask = prompt::passphrase_source(self.passphrase_file(), prompting);
+        identity::load(&path, &mut ask)
+    }
+}

@@ -1,0 +1,177 @@
+//! Reading secrets from a person or a pipe: never from argv or the environment.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::Path;
+
+use zeroize::Zeroizing;
+
+use super::Prompting;
+use crate::error::{Error, Result};
+use crate::identity;
+use crate::secret::Secret;
+
+/// Longest secret read from stdin or a passphrase file.
+const MAX_SECRET_BYTES: usize = 64 * 1024;
+/// Passphrase tries on a terminal before giving up.
+const PROMPT_TRIES: u32 = 3;
+
+pub fn may_prompt(prompting: Prompting) -> bool {
+    let stdin = std::io::stdin().is_terminal();
+    let stderr = std::io::stderr().is_terminal();
+    match prompting {
+        Prompting::IfTerminal => stdin || stderr,
+        Prompting::OnlyInteractive => stdin && stderr,
+    }
+}
+
+/// Where an identity's passphrase comes from: `--passphrase-file` (one try), else the terminal
+/// (three tries), else nowhere.
+pub fn passphrase_source(
+    file: Option<&Path>,
+    prompting: Prompting,
+) -> impl FnMut(&Path, u32) -> Result<Option<Secret>> + use<'_> {
+    let interactive = file.is_none() && may_prompt(prompting);
+    move |path, attempt| {
+        if let Some(file) = file {
+            return if attempt == 0 {
+                read_passphrase_file(file).map(Some)
+            } else {
+                Ok(None)
+            };
+        }
+        if !interactive || attempt >= PROMPT_TRIES {
+            return Ok(None);
+        }
+        if attempt > 0 {
+            eprintln!("vault: wrong passphrase, try again");
+        }
+        // No controlling terminal after all (ENXIO): say so as "cannot ask", not as a failure.
+        Ok(ask_hidden(&format!("passphrase for {}: ", path.display())))
+    }
+}
+
+/// The first line of a passphrase file, which must be private or a pipe.
+pub fn read_passphrase_file(path: &Path) -> Result<Secret> {
+    identity::check_private(path, "passphrase file")?;
+    let file = std::fs::File::open(path)
+        .map_err(|e| Error::io(format!("cannot read passphrase file {}", path.display()), e))?;
+    let passphrase = first_line(std::io::BufReader::new(file), "passphrase file")?;
+    if passphrase.is_empty() {
+        return Err(Error::other(format!(
+            "passphrase file {} is empty",
+            path.display()
+        )));
+    }
+    Ok(passphrase)
+}
+
+/// A new passphrase for an identity: from `--passphrase-file`, or asked twice.
+pub fn new_passphrase(file: Option<&Path>) -> Result<Secret> {
+    if let Some(file) = file {
+        return read_passphrase_file(file);
+    }
+    if !may_prompt(Prompting::IfTerminal) {
+        return Err(Error::with_hint(
+            "the new identity needs a passphrase and none can be asked here",
+            "run it from a terminal, give --passphrase-file FILE, or use --no-passphrase",
+        ));
+    }
+    let passphrase = ask_twice("passphrase for the new identity")?;
+    if passphrase.is_empty() {
+        return Err(Error::with_hint(
+            "the passphrase is empty",
+            "use --no-passphrase for a key without one",
+        ));
+    }
+    Ok(passphrase)
+}
+
+/// A new password: asked twice on a terminal, else the first line of stdin.
+pub fn new_password() -> Result<Secret> {
+    let password = if std::io::stdin().is_terminal() {
+        ask_twice("password")?
+    } else {
+        first_line(std::io::stdin().lock(), "standard input")?
+    };
+    if password.is_empty() {
+        return Err(Error::with_hint(
+            "the password is empty",
+            "type one, or use --generate",
+        ));
+    }
+    Ok(password)
+}
+
+/// Asks a yes/no question on the terminal; anything but y or yes is no.
+pub fn confirm(question: &str) -> Result<bool> {
+    eprint!("{question} [y/N] ");
+    let mut answer = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::io("cannot read the answer", e))?;
+    Ok(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
+}
+
+fn ask_hidden(prompt: &str) -> Option<Secret> {
+    rpassword::prompt_password(prompt).ok().map(Secret::new)
+}
+
+fn ask_twice(what: &str) -> Result<Secret> {
+    let cannot = || Error::other(format!("cannot ask for the {what}: no terminal"));
+    let first = ask_hidden(&format!("{what}: ")).ok_or_else(cannot)?;
+    let second = ask_hidden(&format!("{what} again: ")).ok_or_else(cannot)?;
+    if first != second {
+        return Err(Error::other(format!(
+            "the two {what}s differ; nothing was changed"
+        )));
+    }
+    Ok(first)
+}
+
+/// The first line of `reader`, without its line ending, in memory that is wiped afterwards.
+fn first_line(reader: impl BufRead, source: &str) -> Result<Secret> {
+    let limit = MAX_SECRET_BYTES + 2;
+    // Allocated once at full size: growing would leave copies of the secret behind.
+    let mut line = Zeroizing::new(Vec::with_capacity(limit));
+    reader
+        .take(limit as u64)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| Error::io(format!("cannot read {source}"), e))?;
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    }
+    if line.len() > MAX_SECRET_BYTES {
+        return Err(Error::other(format!(
+            "the secret on {source} is longer than {MAX_SECRET_BYTES} bytes"
+        )));
+    }
+    let text = std::str::from_utf8(&line)
+        .map_err(|_| Error::other(format!("the secret on {source} is not valid UTF-8")))?;
+    Ok(Secret::from(text))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_line_strips_the_line_ending_only() {
+        assert_eq!(
+            first_line(&b"pw\nsecond\n"[..], "t").unwrap().expose(),
+            "pw"
+        );
+        assert_eq!(first_line(&b" pw \r\n"[..], "t").unwrap().expose(), " pw ");
+        assert_eq!(
+            first_line(&b"no newline"[..], "t").unwrap().expose(),
+            "no newline"
+        );
+        assert_eq!(first_line(&b""[..], "t").unwrap().expose(), "");
+        assert!(first_line(&b"\xff\xfe\n"[..], "t").is_err());
+        let long = vec![b'a'; MAX_SECRET_BYTES + 10];
+        assert!(first_line(&long[..], "t").is_err());
+    }
+}

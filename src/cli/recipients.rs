@@ -1,0 +1,132 @@
+//! `vault recipients list|add|remove`.
+
+use super::args::RecipientsCommand;
+use super::{Context, Prompting, output, prompt};
+use crate::change::Change;
+use crate::crypto;
+use crate::document::Recipient;
+use crate::error::{Error, Result};
+use crate::identity;
+
+pub fn run(ctx: &Context, action: RecipientsCommand) -> Result<()> {
+    match action {
+        RecipientsCommand::List => list(ctx),
+        RecipientsCommand::Add { key, file, name } => add(ctx, key, file, name),
+        RecipientsCommand::Remove { name } => remove(ctx, &name),
+    }
+}
+
+fn list(ctx: &Context) -> Result<()> {
+    let identity = ctx.identity(Prompting::IfTerminal)?;
+    let doc = ctx.store()?.load(&identity)?;
+    let width = doc
+        .recipients
+        .iter()
+        .map(|r| r.name.chars().count())
+        .max()
+        .unwrap_or(0);
+    let mut text = String::new();
+    for recipient in &doc.recipients {
+        let mine = identity
+            .recipients()
+            .contains(&crypto::canonical_key(&recipient.key));
+        text.push_str(&format!(
+            "{:width$}  {}{}\n",
+            output::printable(&recipient.name),
+            output::printable(&recipient.key),
+            if mine { "  (you)" } else { "" }
+        ));
+    }
+    output::stdout(text.as_bytes())
+}
+
+fn add(
+    ctx: &Context,
+    key: Option<String>,
+    file: Option<std::path::PathBuf>,
+    name: String,
+) -> Result<()> {
+    if name.trim().is_empty() || name.chars().any(char::is_control) {
+        return Err(Error::Usage(
+            "a recipient name must be non-empty, without control characters".into(),
+        ));
+    }
+    let key = match (key, file) {
+        (Some(key), _) => crypto::parse_recipient(&key).map_err(Error::Usage)?.1,
+        (None, Some(file)) => {
+            let mut ask = prompt::passphrase_source(None, Prompting::IfTerminal);
+            let mut keys = identity::recipients_in_file(&file, &mut ask)?;
+            if keys.len() != 1 {
+                return Err(Error::Usage(format!(
+                    "{} holds {} keys; add them one at a time, each with its own --name",
+                    file.display(),
+                    keys.len()
+                )));
+            }
+            keys.remove(0)
+        }
+        (None, None) => return Err(Error::Usage("give a KEY or -R FILE".into())),
+    };
+    let identity = ctx.identity(Prompting::IfTerminal)?;
+    let store = ctx.store()?;
+    let doc = store.load(&identity)?;
+    if doc.recipients.iter().any(|r| r.name == name) {
+        return Err(Error::RecipientExists(format!("named '{name}'")));
+    }
+    if let Some(same) = doc
+        .recipients
+        .iter()
+        .find(|r| crypto::canonical_key(&r.key) == key)
+    {
+        return Err(Error::RecipientExists(format!(
+            "{key} (as '{}')",
+            same.name
+        )));
+    }
+    let mut recipients = doc.recipients.clone();
+    recipients.push(Recipient {
+        name: name.clone(),
+        key,
+        extra: Default::default(),
+    });
+    let saved = store.apply(
+        &identity,
+        Change::Recipients {
+            seen: doc.recipients.clone(),
+            recipients,
+        },
+    )?;
+    eprintln!(
+        "vault: added recipient '{name}'; the vault is encrypted to {} keys",
+        saved.recipients.len()
+    );
+    Ok(())
+}
+
+fn remove(ctx: &Context, name: &str) -> Result<()> {
+    let identity = ctx.identity(Prompting::IfTerminal)?;
+    let store = ctx.store()?;
+    let doc = store.load(&identity)?;
+    if !doc.recipients.iter().any(|r| r.name == name) {
+        return Err(Error::NoRecipient(name.to_owned()));
+    }
+    let recipients = doc
+        .recipients
+        .iter()
+        .filter(|r| r.name != name)
+        .cloned()
+        .collect();
+    let saved = store.apply(
+        &identity,
+        Change::Recipients {
+            seen: doc.recipients.clone(),
+            recipients,
+        },
+    )?;
+    eprintln!(
+        "vault: removed recipient '{name}'; the vault is encrypted to {} keys (copies made before, {} among them, still open with the old key)",
+        saved.recipients.len(),
+        store.backup_path().display()
+    );
+    Ok(())
+}

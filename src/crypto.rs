@@ -1,0 +1,273 @@
+//! All cryptography goes through the `age` crate: this module only adapts it. It knows
+//! nothing of files or paths; callers add that context to its errors.
+
+use std::io::{Read, Write};
+
+use age::armor::ArmoredReader;
+use age::secrecy::SecretString;
+use zeroize::Zeroizing;
+
+use crate::secret::{Secret, SecretBuf};
+
+/// scrypt work factor for passphrase-protected identities: what the `age` CLI writes (~0.5 s
+/// here). The crate would calibrate ~20 on this kind of machine: seconds and ~1 GB per unlock.
+pub const SCRYPT_WORK_FACTOR: u8 = 18;
+
+pub type AgeRecipient = Box<dyn age::Recipient + Send>;
+pub type AgeIdentity = Box<dyn age::Identity + Send + Sync>;
+
+/// Why a decryption failed, in the terms a user can act on.
+#[derive(Debug, PartialEq, Eq)]
+pub enum DecryptFailure {
+    /// Not an age file at all (or its header is damaged).
+    NotAge,
+    /// An age file from a newer age version.
+    UnknownAgeFormat,
+    /// Encrypted with a passphrase, not to recipients.
+    PassphraseFile,
+    /// Encrypted to recipients, not with a passphrase.
+    RecipientFile,
+    /// None of the identities (or the passphrase) opens it.
+    NoMatch,
+    /// The header or the payload fails authentication: changed after it was written.
+    Tampered,
+    /// The file stops before its end.
+    Truncated,
+}
+
+impl DecryptFailure {
+    pub fn describe(&self) -> &'static str {
+        match self {
+            DecryptFailure::NotAge => "not an age-encrypted file",
+            DecryptFailure::UnknownAgeFormat => "an age format newer than this version knows",
+            DecryptFailure::PassphraseFile => "encrypted with a passphrase, not to recipients",
+            DecryptFailure::RecipientFile => "encrypted to recipients, not with a passphrase",
+            DecryptFailure::NoMatch => "no identity matches",
+            DecryptFailure::Tampered => "it fails authentication (damaged or tampered with)",
+            DecryptFailure::Truncated => "it is truncated",
+        }
+    }
+}
+
+/// Parses a recipient (`age1…`, `ssh-ed25519 …`, `ssh-rsa …`) and gives back its canonical
+/// text (lower-case age key; SSH key without its comment) for storing and comparing.
+pub fn parse_recipient(key: &str) -> Result<(AgeRecipient, String), String> {
+    let key = key.trim();
+    if key.starts_with("age1") {
+        let recipient: age::x25519::Recipient = key
+            .parse()
+            .map_err(|_| "not a valid age public key".to_string())?;
+        let canonical = recipient.to_string();
+        return Ok((Box::new(recipient), canonical));
+    }
+    if key.starts_with("ssh-") {
+        let recipient: age::ssh::Recipient = key.parse().map_err(|err| match err {
+            age::ssh::ParseRecipientKeyError::Unsupported(kind) => {
+                format!("SSH key type {kind} is not supported (use ssh-ed25519 or ssh-rsa)")
+            }
+            _ => "not a valid SSH public key".to_string(),
+        })?;
+        let canonical = recipient.to_string();
+        return Ok((Box::new(recipient), canonical));
+    }
+    Err("not a recipient: expected an age1… or ssh-… public key".into())
+}
+
+/// The canonical text of a recipient key, or the key as it is when it does not parse.
+pub fn canonical_key(key: &str) -> String {
+    parse_recipient(key).map_or_else(|_| key.trim().to_owned(), |(_, canonical)| canonical)
+}
+
+pub fn encrypt(plaintext: &[u8], recipients: &[AgeRecipient]) -> Result<Vec<u8>, String> {
+    let encryptor = age::Encryptor::with_recipients(
+        recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient),
+    )
+    .map_err(|err| err.to_string().to_lowercase())?;
+    finish(
+        encryptor,
+        plaintext,
+        plaintext.len() + 256 * (recipients.len() + 1),
+    )
+}
+
+pub fn encrypt_with_passphrase(
+    plaintext: &[u8],
+    passphrase: &Secret,
+    work_factor: u8,
+) -> Result<Vec<u8>, String> {
+    let mut recipient = age::scrypt::Recipient::new(to_secret_string(passphrase));
+    recipient.set_work_factor(work_factor);
+    let encryptor =
+        age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
+            .map_err(|err| err.to_string().to_lowercase())?;
+    finish(encryptor, plaintext, plaintext.len() + 512)
+}
+
+fn finish(encryptor: age::Encryptor, plaintext: &[u8], capacity: usize) -> Result<Vec<u8>, String> {
+    let mut out = Vec::with_capacity(capacity + capacity / 64);
+    let mut writer = encryptor.wrap_output(&mut out).map_err(|e| e.to_string())?;
+    writer.write_all(plaintext).map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+/// Decrypts a whole age file (binary or armored) into a buffer that is wiped on drop.
+pub fn decrypt(
+    ciphertext: &[u8],
+    identities: &[AgeIdentity],
+) -> Result<Zeroizing<Vec<u8>>, DecryptFailure> {
+    let decryptor = open(ciphertext)?;
+    if decryptor.is_scrypt() {
+        return Err(DecryptFailure::PassphraseFile);
+    }
+    let reader = decryptor
+        .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
+        .map_err(map_decrypt_error)?;
+    read_all(reader, ciphertext.len())
+}
+
+/// Decrypts an age file made with a passphrase (`age -p`).
+pub fn decrypt_with_passphrase(
+    ciphertext: &[u8],
+    passphrase: &Secret,
+) -> Result<Zeroizing<Vec<u8>>, DecryptFailure> {
+    let decryptor = open(ciphertext)?;
+    if !decryptor.is_scrypt() {
+        return Err(DecryptFailure::RecipientFile);
+    }
+    let identity = age::scrypt::Identity::new(to_secret_string(passphrase));
+    let reader = decryptor
+        .decrypt(std::iter::once(&identity as &dyn age::Identity))
+        .map_err(|err| match err {
+            // The stanza's AEAD fails to open: for a passphrase, that is a wrong passphrase.
+            age::DecryptError::DecryptionFailed => DecryptFailure::NoMatch,
+            other => map_decrypt_error(other),
+        })?;
+    read_all(reader, ciphertext.len())
+}
+
+/// Whether one of `identities` can open this file's header (the payload is not read).
+pub fn opens(ciphertext: &[u8], identities: &[AgeIdentity]) -> bool {
+    open(ciphertext).is_ok_and(|d| {
+        d.decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
+            .is_ok()
+    })
+}
+
+/// Whether these bytes start like an age file (binary or armored).
+pub fn looks_like_age(data: &[u8]) -> bool {
+    data.starts_with(b"age-encryption.org/")
+        || data.starts_with(b"-----BEGIN AGE ENCRYPTED FILE-----")
+}
+
+fn open(
+    ciphertext: &[u8],
+) -> Result<age::Decryptor<ArmoredReader<std::io::BufReader<&[u8]>>>, DecryptFailure> {
+    age::Decryptor::new_buffered(ArmoredReader::new(ciphertext)).map_err(|err| match err {
+        age::DecryptError::UnknownFormat => DecryptFailure::UnknownAgeFormat,
+        age::DecryptError::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            if looks_like_age(ciphertext) {
+                DecryptFailure::Truncated
+            } else {
+                DecryptFailure::NotAge
+            }
+        }
+        age::DecryptError::InvalidMac => DecryptFailure::Tampered,
+        _ => DecryptFailure::NotAge,
+    })
+}
+
+fn map_decrypt_error(err: age::DecryptError) -> DecryptFailure {
+    match err {
+        age::DecryptError::NoMatchingKeys
+        | age::DecryptError::KeyDecryptionFailed
+        | age::DecryptError::ExcessiveWork { .. } => DecryptFailure::NoMatch,
+        age::DecryptError::InvalidHeader => DecryptFailure::NotAge,
+        age::DecryptError::UnknownFormat => DecryptFailure::UnknownAgeFormat,
+        age::DecryptError::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+            DecryptFailure::Truncated
+        }
+        _ => DecryptFailure::Tampered,
+    }
+}
+
+fn read_all(mut reader: impl Read, size_hint: usize) -> Result<Zeroizing<Vec<u8>>, DecryptFailure> {
+    // Sized up front so the plaintext is never reallocated, which would leave copies behind.
+    let mut plaintext = SecretBuf::with_capacity(size_hint);
+    std::io::copy(&mut reader, &mut plaintext).map_err(|e| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => DecryptFailure::Truncated,
+        _ => DecryptFailure::Tampered,
+    })?;
+    Ok(plaintext.into_inner())
+}
+
+pub fn to_secret_string(secret: &Secret) -> SecretString {
+    SecretString::from(secret.expose().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn identity() -> (AgeIdentity, String) {
+        let id = age::x25519::Identity::generate();
+        let public = id.to_public().to_string();
+        (Box::new(id), public)
+    }
+
+    #[test]
+    fn round_trip_and_failures() {
+        let (id, public) = identity();
+        let (other, _) = identity();
+        let (recipient, canonical) = parse_recipient(&public).unwrap();
+        assert_eq!(canonical, public);
+        let ct = encrypt(b"{\"entries\":{}}", &[recipient]).unwrap();
+        assert_eq!(
+            &decrypt(&ct, std::slice::from_ref(&id)).unwrap()[..],
+            b"{\"entries\":{}}"
+        );
+        assert_eq!(decrypt(&ct, &[other]).unwrap_err(), DecryptFailure::NoMatch);
+        // Cut inside the last chunk, truncation cannot be told from tampering: both are refused.
+        assert!(decrypt(&ct[..ct.len() - 5], std::slice::from_ref(&id)).is_err());
+        assert_eq!(
+            decrypt(&ct[..20], std::slice::from_ref(&id)).unwrap_err(),
+            DecryptFailure::Truncated
+        );
+        let mut tampered = ct.clone();
+        let last = tampered.len() - 3;
+        tampered[last] ^= 1;
+        assert_eq!(
+            decrypt(&tampered, std::slice::from_ref(&id)).unwrap_err(),
+            DecryptFailure::Tampered
+        );
+        assert_eq!(
+            decrypt(b"{\"entries\":{}}", &[id]).unwrap_err(),
+            DecryptFailure::NotAge
+        );
+    }
+
+    #[test]
+    fn passphrase_round_trip() {
+        let pass = Secret::from("correct horse");
+        let ct = encrypt_with_passphrase(b"key", &pass, 10).unwrap();
+        assert_eq!(&decrypt_with_passphrase(&ct, &pass).unwrap()[..], b"key");
+        assert_eq!(
+            decrypt_with_passphrase(&ct, &Secret::from("wrong")).unwrap_err(),
+            DecryptFailure::NoMatch
+        );
+        let (id, _) = identity();
+        assert_eq!(
+            decrypt(&ct, &[id]).unwrap_err(),
+            DecryptFailure::PassphraseFile
+        );
+    }
+
+    #[test]
+    fn recipients_are_checked_and_canonical() {
+        let (_, public) = identity();
+        assert_eq!(parse_recipient(&format!(" {public}\n")).unwrap().1, public);
+        assert!(parse_recipient("age1nope").is_err());
+        assert!(parse_recipient("hello").is_err());
+        assert!(parse_recipient("ssh-ed25519 AAAA").is_err());
+    }
+}

@@ -1,0 +1,553 @@
+//! The vault document, format 1: the serde types and their rules.
+//!
+//! Reading is strict where silence would lose data (duplicate keys anywhere are an error, a newer
+//! format is refused) and lenient where a hand-made file deserves it (a missing `format` means 1,
+//! missing fields are empty). Fields this version does not know are kept and written back.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::marker::PhantomData;
+use std::time::SystemTime;
+
+use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Number, Value};
+use zeroize::{Zeroize, Zeroizing};
+
+use crate::secret::{Secret, SecretBuf};
+
+/// The document format this version reads and writes.
+pub const FORMAT: u64 = 1;
+/// How many earlier passwords an entry keeps.
+pub const HISTORY_LIMIT: usize = 20;
+
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+pub struct Document {
+    #[serde(default = "current_format")]
+    pub format: u64,
+    #[serde(default)]
+    pub recipients: Vec<Recipient>,
+    #[serde(deserialize_with = "strict_map")]
+    pub entries: BTreeMap<String, Entry>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// Who can decrypt the vault: an age or SSH public key, with a label.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recipient {
+    pub name: String,
+    pub key: String,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Entry {
+    pub username: String,
+    pub password: Secret,
+    pub url: String,
+    pub notes: Secret,
+    #[serde(deserialize_with = "strict_map")]
+    pub fields: BTreeMap<String, Secret>,
+    pub tags: Vec<String>,
+    pub created: String,
+    pub updated: String,
+    pub history: Vec<PastPassword>,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// A password an entry had before, and when it stopped being the current one.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct PastPassword {
+    pub password: Secret,
+    pub until: String,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// Fields a newer version (or a person) added that this version does not know: kept verbatim,
+/// and wiped on drop like every other part of the plaintext.
+#[derive(Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(transparent)]
+pub struct Extra(Map<String, Value>);
+
+/// Why a plaintext is not a vault document. The text never quotes the document's content.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ParseError {
+    TooNew(u64),
+    Invalid(String),
+}
+
+impl fmt::Display for ParseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParseError::TooNew(found) => write!(f, "format {found} is newer than {FORMAT}"),
+            ParseError::Invalid(reason) => f.write_str(reason),
+        }
+    }
+}
+
+// Debug by hand: the derived one would print every value. These show the shape only.
+impl fmt::Debug for Document {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Document")
+            .field("format", &self.format)
+            .field("recipients", &self.recipients)
+            .field("entries", &self.entries)
+            .field("extra", &self.extra)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Entry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Entry")
+            .field("username", &self.username)
+            .field("url", &self.url)
+            .field("fields", &self.fields.keys().collect::<Vec<_>>())
+            .field("history", &self.history.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for PastPassword {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PastPassword")
+            .field("until", &self.until)
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Extra {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+impl Document {
+    pub fn new(recipients: Vec<Recipient>) -> Self {
+        Document {
+            format: FORMAT,
+            recipients,
+            entries: BTreeMap::new(),
+            extra: Extra::default(),
+        }
+    }
+
+    pub fn parse(plaintext: &[u8]) -> Result<Document, ParseError> {
+        match serde_json::from_slice::<Document>(plaintext) {
+            Ok(doc) if doc.format > FORMAT => Err(ParseError::TooNew(doc.format)),
+            Ok(doc) if doc.format == 0 => {
+                Err(ParseError::Invalid("format 0 is not a format".into()))
+            }
+            Ok(doc) => Ok(doc),
+            // A newer format may be shaped differently: say it is newer, not that it is broken.
+            Err(err) => match probe_format(plaintext) {
+                Some(found) if found > FORMAT => Err(ParseError::TooNew(found)),
+                _ => Err(ParseError::Invalid(describe_json_error(&err))),
+            },
+        }
+    }
+
+    /// The document as pretty JSON, in a buffer that is wiped when dropped.
+    pub fn to_json(&self, size_hint: usize) -> Zeroizing<Vec<u8>> {
+        let mut buf = SecretBuf::with_capacity(size_hint + size_hint / 8 + 4096);
+        // Writing to memory cannot fail, and every map key here is a string.
+        if serde_json::to_writer_pretty(&mut buf, self).is_ok() {
+            std::io::Write::write_all(&mut buf, b"\n").ok();
+        }
+        buf.into_inner()
+    }
+
+    pub fn entry(&self, name: &str) -> Option<&Entry> {
+        self.entries.get(name)
+    }
+}
+
+impl Entry {
+    pub fn new(now: &str) -> Self {
+        Entry {
+            created: now.to_owned(),
+            updated: now.to_owned(),
+            ..Entry::default()
+        }
+    }
+
+    /// Sets a new password; the old one moves to the history (the newest 20 are kept).
+    pub fn set_password(&mut self, password: Secret, now: &str) {
+        if password == self.password {
+            return;
+        }
+        let old = std::mem::replace(&mut self.password, password);
+        if !old.is_empty() {
+            self.history.push(PastPassword {
+                password: old,
+                until: now.to_owned(),
+                extra: Extra::default(),
+            });
+            let excess = self.history.len().saturating_sub(HISTORY_LIMIT);
+            self.history.drain(..excess);
+        }
+    }
+
+    /// A field by name: the four standard ones, then the entry's own `fields`.
+    pub fn field(&self, name: &str) -> Option<&str> {
+        match name {
+            "username" => Some(&self.username),
+            "password" => Some(self.password.expose()),
+            "url" => Some(&self.url),
+            "notes" => Some(self.notes.expose()),
+            other => self.fields.get(other).map(Secret::expose),
+        }
+    }
+
+    /// Every field with its value: the standard four first, then the entry's own, sorted.
+    pub fn all_fields(&self) -> Vec<(&str, &str)> {
+        let mut all = vec![
+            ("username", self.username.as_str()),
+            ("password", self.password.expose()),
+            ("url", self.url.as_str()),
+            ("notes", self.notes.expose()),
+        ];
+        all.extend(self.fields.iter().map(|(k, v)| (k.as_str(), v.expose())));
+        all
+    }
+}
+
+/// Checks a new entry name: non-empty, no control characters, `/` only between group parts.
+pub fn validate_name(name: &str) -> Result<(), &'static str> {
+    if name.is_empty() {
+        return Err("it is empty");
+    }
+    if name.chars().any(char::is_control) {
+        return Err("it contains a control character");
+    }
+    if name.split('/').any(str::is_empty) {
+        return Err("a part between slashes is empty");
+    }
+    if name.trim() != name {
+        return Err("it starts or ends with a space");
+    }
+    Ok(())
+}
+
+/// The current time as an RFC 3339 UTC timestamp, to the second.
+pub fn timestamp_now() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}
+
+fn current_format() -> u64 {
+    FORMAT
+}
+
+fn probe_format(plaintext: &[u8]) -> Option<u64> {
+    #[derive(Deserialize)]
+    struct Probe {
+        format: Option<u64>,
+        #[serde(flatten)]
+        _rest: BTreeMap<String, IgnoredAny>,
+    }
+    serde_json::from_slice::<Probe>(plaintext).ok()?.format
+}
+
+/// serde's messages can quote the offending value ("invalid type: string \"hunter2\""), which
+/// may be a secret: keep only the kinds of message that cannot, plus the position.
+fn describe_json_error(err: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let at = format!("line {} column {}", err.line(), err.column());
+    match err.classify() {
+        Category::Eof => "the JSON document ends early".into(),
+        Category::Syntax => format!("not valid JSON at {at}"),
+        Category::Data => {
+            let message = err.to_string();
+            if message.starts_with("duplicate ") || message.starts_with("missing field") {
+                message
+            } else {
+                format!("a value has the wrong type at {at}")
+            }
+        }
+        Category::Io => "the document could not be read".into(),
+    }
+}
+
+fn duplicate_key<E: de::Error>(key: &str) -> E {
+    let shown: String = key.chars().take(64).flat_map(char::escape_debug).collect();
+    E::custom(format_args!("duplicate key \"{shown}\""))
+}
+
+/// A JSON object into a map, refusing a key that appears twice (serde's maps keep the last).
+fn strict_map<'de, D, V>(deserializer: D) -> Result<BTreeMap<String, V>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    struct StrictMap<V>(PhantomData<V>);
+
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for StrictMap<V> {
+        type Value = BTreeMap<String, V>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+            let mut map = BTreeMap::new();
+            while let Some(key) = access.next_key::<String>()? {
+                if map.contains_key(&key) {
+                    return Err(duplicate_key(&key));
+                }
+                let value = access.next_value()?;
+                map.insert(key, value);
+            }
+            Ok(map)
+        }
+    }
+
+    deserializer.deserialize_map(StrictMap(PhantomData))
+}
+
+/// Any JSON value, with duplicate keys refused at every depth.
+struct StrictValue(Value);
+
+impl<'de> Deserialize<'de> for StrictValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(StrictValueVisitor)
+    }
+}
+
+struct StrictValueVisitor;
+
+impl<'de> Visitor<'de> for StrictValueVisitor {
+    type Value = StrictValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<StrictValue, E> {
+        Ok(StrictValue(Value::Bool(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<StrictValue, E> {
+        Ok(StrictValue(Value::Number(v.into())))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<StrictValue, E> {
+        Ok(StrictValue(Value::Number(v.into())))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<StrictValue, E> {
+        Ok(StrictValue(
+            Number::from_f64(v).map_or(Value::Null, Value::Number),
+        ))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<StrictValue, E> {
+        Ok(StrictValue(Value::String(v.to_owned())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<StrictValue, E> {
+        Ok(StrictValue(Value::String(v)))
+    }
+
+    fn visit_unit<E>(self) -> Result<StrictValue, E> {
+        Ok(StrictValue(Value::Null))
+    }
+
+    fn visit_none<E>(self) -> Result<StrictValue, E> {
+        Ok(StrictValue(Value::Null))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<StrictValue, D::Error> {
+        StrictValue::deserialize(d)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<StrictValue, A::Error> {
+        let mut items = Vec::new();
+        while let Some(StrictValue(item)) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(StrictValue(Value::Array(items)))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<StrictValue, A::Error> {
+        let mut map = Map::new();
+        while let Some(key) = access.next_key::<String>()? {
+            if map.contains_key(&key) {
+                return Err(duplicate_key(&key));
+            }
+            let StrictValue(value) = access.next_value()?;
+            map.insert(key, value);
+        }
+        Ok(StrictValue(Value::Object(map)))
+    }
+}
+
+impl<'de> Deserialize<'de> for Extra {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match StrictValue::deserialize(deserializer)?.0 {
+            Value::Object(map) => Ok(Extra(map)),
+            _ => Err(de::Error::custom("expected an object")),
+        }
+    }
+}
+
+impl Drop for Extra {
+    fn drop(&mut self) {
+        scrub_map(&mut self.0);
+    }
+}
+
+fn scrub_map(map: &mut Map<String, Value>) {
+    for (mut key, mut value) in std::mem::take(map) {
+        scrub(&mut value);
+        key.zeroize();
+    }
+}
+
+fn scrub(value: &mut Value) {
+    match value {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(scrub),
+        Value::Object(map) => scrub_map(map),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<Document, ParseError> {
+        Document::parse(json.as_bytes())
+    }
+
+    #[test]
+    fn a_hand_made_document_with_only_entries_is_a_vault() {
+        let doc = parse(r#"{"entries": {"bank": {"password": "pw"}}}"#).unwrap();
+        assert_eq!(doc.format, 1);
+        assert!(doc.recipients.is_empty());
+        let bank = doc.entry("bank").unwrap();
+        assert_eq!(bank.password.expose(), "pw");
+        assert_eq!(bank.username, "");
+        assert!(bank.history.is_empty());
+    }
+
+    #[test]
+    fn unknown_fields_survive_a_round_trip_at_every_level() {
+        let json = r#"{"format": 1, "recipients": [{"name": "op", "key": "age1x", "added": "today"}],
+            "entries": {"bank": {"password": "pw", "totp": {"secret": "ABC", "digits": 6},
+                "history": [{"password": "old", "until": "t", "why": "rotated"}]}},
+            "settings": {"theme": "dark"}}"#;
+        let doc = parse(json).unwrap();
+        let out = doc.to_json(0);
+        let value: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(value["settings"]["theme"], "dark");
+        assert_eq!(value["recipients"][0]["added"], "today");
+        assert_eq!(value["entries"]["bank"]["totp"]["digits"], 6);
+        assert_eq!(value["entries"]["bank"]["history"][0]["why"], "rotated");
+        assert_eq!(Document::parse(&out).unwrap(), doc);
+    }
+
+    #[test]
+    fn duplicate_keys_are_refused_wherever_they_are() {
+        for json in [
+            r#"{"entries": {"a": {}, "a": {}}}"#,
+            r#"{"entries": {"a": {"password": "x", "password": "y"}}}"#,
+            r#"{"entries": {"a": {"fields": {"pin": "1", "pin": "2"}}}}"#,
+            r#"{"entries": {"a": {"custom": {"k": 1, "k": 2}}}}"#,
+            r#"{"entries": {}, "entries": {}}"#,
+            r#"{"entries": {}, "x": 1, "x": 2}"#,
+        ] {
+            match parse(json) {
+                Err(ParseError::Invalid(reason)) => {
+                    assert!(reason.starts_with("duplicate"), "{json}: {reason}")
+                }
+                Err(other) => panic!("{json}: {other}"),
+                Ok(_) => panic!("{json}: accepted"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_newer_format_is_refused_even_when_shaped_differently() {
+        assert_eq!(
+            parse(r#"{"format": 2, "entries": {}}"#).err(),
+            Some(ParseError::TooNew(2))
+        );
+        assert_eq!(
+            parse(r#"{"format": 3, "entries": []}"#).err(),
+            Some(ParseError::TooNew(3))
+        );
+    }
+
+    #[test]
+    fn errors_never_quote_the_content() {
+        let err = parse(r#"{"entries": {"a": {"password": 12345678}}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("12345678"), "{err}");
+        let err = parse(r#"{"entries": {"a": {"username": ["hunter2"]}}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        let err = parse(r#"{"entries": "hunter2"}"#).unwrap_err().to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn bad_json_says_where() {
+        let err = parse("{\"entries\": {,}}").unwrap_err().to_string();
+        assert!(err.contains("line 1"), "{err}");
+        assert_eq!(
+            parse("{\"entries\": {").unwrap_err().to_string(),
+            "the JSON document ends early"
+        );
+    }
+
+    #[test]
+    fn history_keeps_the_newest_twenty() {
+        let mut entry = Entry::new("t0");
+        for i in 0..30 {
+            entry.set_password(Secret::new(format!("pw{i}")), &format!("t{i}"));
+        }
+        assert_eq!(entry.password.expose(), "pw29");
+        assert_eq!(entry.history.len(), HISTORY_LIMIT);
+        assert_eq!(entry.history.first().unwrap().password.expose(), "pw9");
+        assert_eq!(entry.history.last().unwrap().password.expose(), "pw28");
+        entry.set_password(Secret::from("pw29"), "t");
+        assert_eq!(entry.history.last().unwrap().password.expose(), "pw28");
+    }
+
+    #[test]
+    fn debug_shows_no_value() {
+        let doc = parse(
+            r#"{"entries": {"bank": {"username": "u", "password": "hunter2",
+            "notes": "hunter3", "fields": {"pin": "hunter4"}, "x": "hunter5"}}}"#,
+        )
+        .unwrap();
+        let shown = format!("{doc:?}");
+        assert!(shown.contains("bank") && shown.contains("pin"), "{shown}");
+        assert!(!shown.contains("hunter"), "{shown}");
+    }
+
+    #[test]
+    fn names() {
+        assert!(validate_name("bank/checking").is_ok());
+        assert!(validate_name("my bank").is_ok());
+        for bad in ["", "a\nb", "a\u{1b}[31m", "/a", "a/", "a//b", " a"] {
+            assert!(validate_name(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn timestamps_are_rfc3339_utc_seconds() {
+        let now = timestamp_now();
+        assert_eq!(now.len(), 20, "{now}");
+        assert!(now.ends_with('Z') && now.as_bytes()[10] == b'T', "{now}");
+    }
+}

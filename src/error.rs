@@ -1,0 +1,187 @@
+//! One error type for the whole program. Each variant knows its exit code (the table in the
+//! README) and, where it helps, a hint. Messages name files and entries, never a secret or a
+//! file's content.
+
+use std::io;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("no entry '{name}' in {}", vault.display())]
+    NoEntry { name: String, vault: PathBuf },
+
+    #[error("entry '{entry}' has no field '{field}'")]
+    NoField { entry: String, field: String },
+
+    #[error("no recipient named '{0}'")]
+    NoRecipient(String),
+
+    #[error("no identity in {} can decrypt {}", identity.display(), vault.display())]
+    NoMatchingIdentity { identity: PathBuf, vault: PathBuf },
+
+    #[error("wrong passphrase for {}", .0.display())]
+    WrongPassphrase(PathBuf),
+
+    #[error("{} is encrypted with a passphrase and none can be asked here", .0.display())]
+    PassphraseNeeded(PathBuf),
+
+    #[error("identity file {} not found", .0.display())]
+    IdentityMissing(PathBuf),
+
+    #[error("{} is not a usable identity: {reason}", path.display())]
+    IdentityInvalid { path: PathBuf, reason: String },
+
+    #[error("{what} {} refused: {reason}", path.display())]
+    IdentityRefused {
+        what: &'static str,
+        path: PathBuf,
+        reason: String,
+        hint: String,
+    },
+
+    #[error("vault {} not found", .0.display())]
+    VaultMissing(PathBuf),
+
+    #[error("vault {} already exists", .0.display())]
+    VaultExists(PathBuf),
+
+    #[error("{} is not a readable vault: {reason}", path.display())]
+    VaultUnreadable { path: PathBuf, reason: String },
+
+    #[error("{} uses vault format {found}, newer than this version knows ({known})", path.display())]
+    VaultTooNew {
+        path: PathBuf,
+        found: u64,
+        known: u64,
+    },
+
+    #[error("vault {} is busy: another writer holds {}", vault.display(), lock.display())]
+    Busy { vault: PathBuf, lock: PathBuf },
+
+    #[error("{0} changed on disk since it was read")]
+    Changed(String),
+
+    #[error("entry '{0}' already exists")]
+    EntryExists(String),
+
+    #[error("recipient {0} is already in the vault")]
+    RecipientExists(String),
+
+    #[error("invalid entry name {name:?}: {reason}")]
+    InvalidName { name: String, reason: &'static str },
+
+    #[error("{0}")]
+    Usage(String),
+
+    #[error("{context}: {}", describe_io(source))]
+    Io { context: String, source: io::Error },
+
+    #[error("{message}")]
+    Other {
+        message: String,
+        hint: Option<String>,
+    },
+}
+
+impl Error {
+    /// The stable exit code scripts rely on.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Error::NoEntry { .. } | Error::NoField { .. } | Error::NoRecipient(_) => 3,
+            Error::NoMatchingIdentity { .. }
+            | Error::WrongPassphrase(_)
+            | Error::PassphraseNeeded(_)
+            | Error::IdentityMissing(_)
+            | Error::IdentityInvalid { .. } => 4,
+            Error::IdentityRefused { .. } => 5,
+            Error::VaultMissing(_) | Error::VaultUnreadable { .. } | Error::VaultTooNew { .. } => 6,
+            Error::Busy { .. } | Error::Changed(_) => 7,
+            Error::InvalidName { .. } | Error::Usage(_) => 2,
+            Error::VaultExists(_)
+            | Error::EntryExists(_)
+            | Error::RecipientExists(_)
+            | Error::Io { .. }
+            | Error::Other { .. } => 1,
+        }
+    }
+
+    /// What the user can do about it, when there is something useful to say.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            Error::NoEntry { .. } => Some("vault list shows the entries".into()),
+            Error::NoField { .. } => {
+                Some("fields are username, password, url, notes and the entry's own fields".into())
+            }
+            Error::NoRecipient(_) => Some("vault recipients list shows them".into()),
+            Error::NoMatchingIdentity { .. } => Some(
+                "check --identity; the vault's owner adds your key with vault recipients add"
+                    .into(),
+            ),
+            Error::PassphraseNeeded(_) => Some(
+                "run it from a terminal, or give --passphrase-file FILE (a 0600 file or /dev/fd/N)"
+                    .into(),
+            ),
+            Error::IdentityMissing(_) => {
+                Some("create one with vault init, or point --identity at yours".into())
+            }
+            Error::IdentityRefused { hint, .. } => Some(hint.clone()),
+            Error::VaultMissing(_) => {
+                Some("create one with vault init, or point --vault at yours".into())
+            }
+            Error::VaultTooNew { .. } => Some("upgrade vault to read this file".into()),
+            Error::Busy { .. } => Some("wait for the other writer, then try again".into()),
+            Error::Changed(_) => Some("read it again and repeat the change".into()),
+            Error::EntryExists(_) => Some("use vault edit to change it".into()),
+            Error::Other { hint, .. } => hint.clone(),
+            _ => None,
+        }
+    }
+
+    pub fn io(context: impl Into<String>, source: io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    pub fn other(message: impl Into<String>) -> Self {
+        Error::Other {
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    pub fn with_hint(message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Error::Other {
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+
+    /// A write to a closed pipe (`vault list | head -1`): not a failure worth reporting.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, Error::Io { source, .. } if source.kind() == io::ErrorKind::BrokenPipe)
+    }
+}
+
+/// io::Error's own text is capitalised and OS-flavoured; keep messages in one style.
+fn describe_io(err: &io::Error) -> String {
+    match err.kind() {
+        io::ErrorKind::NotFound => "not found".into(),
+        io::ErrorKind::PermissionDenied => "permission denied".into(),
+        io::ErrorKind::AlreadyExists => "already exists".into(),
+        io::ErrorKind::IsADirectory => "is a directory".into(),
+        io::ErrorKind::StorageFull => "no space left on the device".into(),
+        io::ErrorKind::ReadOnlyFilesystem => "read-only file system".into(),
+        _ => {
+            let text = err.to_string();
+            let mut chars = text.chars();
+            match chars.next() {
+                Some(first) => first.to_lowercase().chain(chars).collect(),
+                None => "i/o error".into(),
+            }
+        }
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

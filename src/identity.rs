@@ -1,0 +1,360 @@
+//! Identities: the private keys that open a vault. Reading one checks the file's permissions
+//! first, then accepts an age identity file, the same encrypted with a passphrase (as `age -p`
+//! writes it), or an OpenSSH private key (ed25519, rsa; encrypted or not).
+
+use std::fs;
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+
+use age::secrecy::ExposeSecret;
+use zeroize::Zeroizing;
+
+use crate::crypto::{self, AgeIdentity, DecryptFailure};
+use crate::document::timestamp_now;
+use crate::error::{Error, Result};
+use crate::os::{self, PrivateFileProblem};
+use crate::secret::Secret;
+
+/// Identity files are small; anything larger is not one (and is not read into memory).
+const MAX_IDENTITY_BYTES: u64 = 1 << 20;
+
+/// An unlocked identity: the keys, and the public recipients they answer to.
+pub struct Identity {
+    path: PathBuf,
+    keys: Vec<AgeIdentity>,
+    recipients: Vec<String>,
+}
+
+/// Asked for a passphrase for `path`; `attempt` counts the wrong ones before. `None` means no
+/// (more) passphrase can be had: no terminal, or the tries are used up.
+pub type AskPassphrase<'a> = &'a mut dyn FnMut(&Path, u32) -> Result<Option<Secret>>;
+
+impl Identity {
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn keys(&self) -> &[AgeIdentity] {
+        &self.keys
+    }
+
+    /// The canonical public keys of this identity's keys.
+    pub fn recipients(&self) -> &[String] {
+        &self.recipients
+    }
+}
+
+/// A freshly generated age identity, as the text of an identity file.
+pub struct NewIdentity {
+    pub file_text: Secret,
+    pub recipient: String,
+}
+
+pub fn generate() -> NewIdentity {
+    let identity = age::x25519::Identity::generate();
+    let recipient = identity.to_public().to_string();
+    let file_text = format!(
+        "# created: {}\n# public key: {recipient}\n{}\n",
+        timestamp_now(),
+        identity.to_string().expose_secret()
+    );
+    NewIdentity {
+        file_text: Secret::new(file_text),
+        recipient,
+    }
+}
+
+/// Reads the identity at `path`, asking for a passphrase if it is encrypted.
+pub fn load(path: &Path, ask: AskPassphrase) -> Result<Identity> {
+    check_private(path, "identity file")?;
+    let data = read_limited(path)?;
+    parse(path, &data, ask)
+}
+
+/// Refuses a file that holds a secret (`what`: "identity file", "passphrase file") but that
+/// others could read, with the fix as the hint.
+pub fn check_private(path: &Path, what: &'static str) -> Result<()> {
+    let refused = |reason: String, hint: String| Error::IdentityRefused {
+        what,
+        path: path.to_owned(),
+        reason,
+        hint,
+    };
+    os::check_private_file(path).map_err(|problem| match problem {
+        PrivateFileProblem::Missing if what == "identity file" => {
+            Error::IdentityMissing(path.to_owned())
+        }
+        PrivateFileProblem::Missing => Error::io(
+            format!("cannot read {what} {}", path.display()),
+            std::io::ErrorKind::NotFound.into(),
+        ),
+        PrivateFileProblem::NotRegular(kind) => refused(
+            format!("it is {kind}, not a regular file"),
+            "point it at a key file".into(),
+        ),
+        PrivateFileProblem::OtherOwner => refused(
+            "it is owned by another user".into(),
+            format!(
+                "use a key file of your own, or chown it: chown $USER {}",
+                path.display()
+            ),
+        ),
+        PrivateFileProblem::TooOpen(mode) => refused(
+            format!("its mode {mode:03o} lets group or others read it"),
+            format!("chmod 600 {}", path.display()),
+        ),
+        PrivateFileProblem::Io(e) => Error::io(format!("cannot read {}", path.display()), e),
+    })
+}
+
+/// Writes a new identity (or other secret) file, 0600, refusing to replace an existing one.
+pub fn write_new(path: &Path, contents: &[u8]) -> Result<()> {
+    let mut file = os::create_private_file(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::with_hint(
+                format!(
+                    "{} already exists; refusing to overwrite it",
+                    path.display()
+                ),
+                "choose another path, or remove the old file first",
+            )
+        } else {
+            Error::io(format!("cannot create {}", path.display()), e)
+        }
+    })?;
+    file.write_all(contents)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+}
+
+/// The recipients a `-R FILE` names: the lines of a recipients file, or the public keys of an
+/// identity file.
+pub fn recipients_in_file(path: &Path, ask: AskPassphrase) -> Result<Vec<String>> {
+    let data = read_limited(path)?;
+    let text = std::str::from_utf8(&data).unwrap_or("");
+    let is_identity = crypto::looks_like_age(&data)
+        || text.contains("AGE-SECRET-KEY-")
+        || text.contains("PRIVATE KEY-----");
+    if is_identity {
+        return parse(path, &data, ask).map(|identity| identity.recipients);
+    }
+    let mut keys = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (_, canonical) = crypto::parse_recipient(line).map_err(|reason| {
+            Error::Usage(format!(
+                "line {} of {}: {reason}",
+                number + 1,
+                path.display()
+            ))
+        })?;
+        keys.push(canonical);
+    }
+    if keys.is_empty() {
+        return Err(Error::Usage(format!(
+            "{} holds no recipient",
+            path.display()
+        )));
+    }
+    Ok(keys)
+}
+
+fn read_limited(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
+    let cannot = |e| Error::io(format!("cannot read {}", path.display()), e);
+    let file = fs::File::open(path).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            Error::IdentityMissing(path.to_owned())
+        } else {
+            cannot(e)
+        }
+    })?;
+    let mut data = Zeroizing::new(Vec::with_capacity(8192));
+    file.take(MAX_IDENTITY_BYTES + 1)
+        .read_to_end(&mut data)
+        .map_err(cannot)?;
+    if data.len() as u64 > MAX_IDENTITY_BYTES {
+        return Err(invalid(path, "it is far too large for a key file"));
+    }
+    Ok(data)
+}
+
+fn parse(path: &Path, data: &[u8], ask: AskPassphrase) -> Result<Identity> {
+    if crypto::looks_like_age(data) {
+        return parse_encrypted(path, data, ask);
+    }
+    let text = std::str::from_utf8(data).map_err(|_| invalid(path, "it is not a text file"))?;
+    if text.contains("-----BEGIN OPENSSH PRIVATE KEY-----")
+        || text.contains("-----BEGIN RSA PRIVATE KEY-----")
+    {
+        return parse_ssh(path, text, ask);
+    }
+    parse_age(path, text)
+}
+
+/// An identity from the text of a plain age identity file.
+pub fn parse_age(path: &Path, text: &str) -> Result<Identity> {
+    let mut keys: Vec<AgeIdentity> = Vec::new();
+    let mut recipients = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let key: age::x25519::Identity = line.parse().map_err(|_| {
+            let what = if line.starts_with("age1") || line.starts_with("ssh-") {
+                "a public key; an identity line starts with AGE-SECRET-KEY-1"
+            } else {
+                "not an age identity"
+            };
+            invalid(path, format!("line {} is {what}", number + 1))
+        })?;
+        recipients.push(key.to_public().to_string());
+        keys.push(Box::new(key));
+    }
+    if keys.is_empty() {
+        return Err(invalid(path, "it holds no identity"));
+    }
+    Ok(Identity {
+        path: path.to_owned(),
+        keys,
+        recipients,
+    })
+}
+
+fn parse_encrypted(path: &Path, data: &[u8], ask: AskPassphrase) -> Result<Identity> {
+    let mut attempt = 0;
+    loop {
+        let passphrase = next_passphrase(path, attempt, ask)?;
+        match crypto::decrypt_with_passphrase(data, &passphrase) {
+            Ok(plaintext) => {
+                let text = std::str::from_utf8(&plaintext)
+                    .map_err(|_| invalid(path, "its decrypted content is not an identity"))?;
+                return parse_age(path, text);
+            }
+            Err(DecryptFailure::NoMatch) => attempt += 1,
+            Err(other) => return Err(invalid(path, other.describe())),
+        }
+    }
+}
+
+fn parse_ssh(path: &Path, text: &str, ask: AskPassphrase) -> Result<Identity> {
+    use age::ssh::Identity as Ssh;
+    let parsed = Ssh::from_buffer(text.as_bytes(), Some(path.display().to_string()))
+        .map_err(|_| invalid(path, "it is not a valid SSH private key"))?;
+    let recipient = age::ssh::Recipient::try_from(parsed.clone())
+        .map_err(|_| {
+            invalid(
+                path,
+                "this SSH key type is not supported (use ed25519 or rsa)",
+            )
+        })?
+        .to_string();
+    let key: AgeIdentity = match parsed {
+        Ssh::Unencrypted(_) => Box::new(parsed),
+        Ssh::Encrypted(encrypted) => {
+            let mut attempt = 0;
+            loop {
+                let passphrase = next_passphrase(path, attempt, ask)?;
+                match encrypted.decrypt(crypto::to_secret_string(&passphrase)) {
+                    Ok(key) => break Box::new(Ssh::from(key)),
+                    Err(_) => attempt += 1,
+                }
+            }
+        }
+        Ssh::Unsupported(_) => {
+            return Err(invalid(
+                path,
+                "this SSH key type is not supported (use ed25519 or rsa)",
+            ));
+        }
+    };
+    Ok(Identity {
+        path: path.to_owned(),
+        keys: vec![key],
+        recipients: vec![recipient],
+    })
+}
+
+fn next_passphrase(path: &Path, attempt: u32, ask: AskPassphrase) -> Result<Secret> {
+    match ask(path, attempt)? {
+        Some(passphrase) => Ok(passphrase),
+        None if attempt == 0 => Err(Error::PassphraseNeeded(path.to_owned())),
+        None => Err(Error::WrongPassphrase(path.to_owned())),
+    }
+}
+
+fn invalid(path: &Path, reason: impl Into<String>) -> Error {
+    Error::IdentityInvalid {
+        path: path.to_owned(),
+        reason: reason.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn never(_: &Path, _: u32) -> Result<Option<Secret>> {
+        Ok(None)
+    }
+
+    #[test]
+    fn generated_identity_parses_back_to_its_recipient() {
+        let new = generate();
+        let identity = parse(
+            Path::new("k"),
+            new.file_text.expose().as_bytes(),
+            &mut never,
+        )
+        .unwrap();
+        assert_eq!(identity.recipients(), [new.recipient.clone()]);
+        assert!(
+            new.file_text
+                .expose()
+                .contains(&format!("# public key: {}", new.recipient))
+        );
+    }
+
+    #[test]
+    fn encrypted_identity_asks_until_right_or_out_of_tries() {
+        let new = generate();
+        let pass = Secret::from("right");
+        let data =
+            crypto::encrypt_with_passphrase(new.file_text.expose().as_bytes(), &pass, 10).unwrap();
+        let mut asked = Vec::new();
+        let mut ask = |_: &Path, attempt: u32| {
+            asked.push(attempt);
+            Ok(Some(Secret::from(if attempt < 2 {
+                "wrong"
+            } else {
+                "right"
+            })))
+        };
+        let identity = parse(Path::new("k"), &data, &mut ask).unwrap();
+        assert_eq!(identity.recipients(), [new.recipient]);
+        assert_eq!(asked, [0, 1, 2]);
+
+        let err = parse(Path::new("k"), &data, &mut never).err().unwrap();
+        assert!(matches!(err, Error::PassphraseNeeded(_)));
+        let mut once = |_: &Path, attempt: u32| Ok((attempt == 0).then(|| Secret::from("wrong")));
+        let err = parse(Path::new("k"), &data, &mut once).err().unwrap();
+        assert!(matches!(err, Error::WrongPassphrase(_)));
+    }
+
+    #[test]
+    fn a_public_key_is_not_an_identity() {
+        let new = generate();
+        let err = parse(Path::new("k"), new.recipient.as_bytes(), &mut never)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("line 1 is a public key"), "{err}");
+        assert_eq!(err.exit_code(), 4);
+        let err = parse(Path::new("k"), b"# nothing\n", &mut never)
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("holds no identity"), "{err}");
+    }
+}

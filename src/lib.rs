@@ -1,0 +1,17 @@
+//! `vault`: a password vault kept as one age-encrypted JSON document.
+//!
+//! The library knows nothing of terminals: the CLI (and the TUI) are thin layers over it.
+
+pub mod atomic;
+pub mod change;
+pub mod cli;
+pub mod crypto;
+pub mod document;
+pub mod error;
+pub mod generate;
+pub mod identity;
+pub mod os;
+pub mod secret;
+pub mod store;
+
+pub use error::Error;

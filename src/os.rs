@@ -1,0 +1,181 @@
+//! Everything that differs between operating systems, in one place: default paths, the
+//! key-file permission check, private file creation and directory sync.
+
+use std::fs::{self, File};
+use std::io;
+use std::path::{Path, PathBuf};
+
+/// Why a file that holds a key or a passphrase is refused.
+#[derive(Debug)]
+pub enum PrivateFileProblem {
+    Missing,
+    NotRegular(&'static str),
+    OtherOwner,
+    TooOpen(u32),
+    Io(io::Error),
+}
+
+pub fn default_vault_path() -> Option<PathBuf> {
+    imp::data_dir().map(|dir| dir.join("vault").join("vault.age"))
+}
+
+pub fn default_identity_path() -> Option<PathBuf> {
+    imp::config_dir().map(|dir| dir.join("vault").join("identity"))
+}
+
+/// Checks a file about to be read for a secret (identity, passphrase file), as OpenSSH does:
+/// it must be a regular file (after symlinks) owned by us and closed to group and others.
+/// Pipes (`/dev/fd/N`, `<(…)`) are allowed: nobody else can read them.
+pub fn check_private_file(path: &Path) -> Result<(), PrivateFileProblem> {
+    let meta = fs::metadata(path).map_err(|e| match e.kind() {
+        io::ErrorKind::NotFound => PrivateFileProblem::Missing,
+        _ => PrivateFileProblem::Io(e),
+    })?;
+    imp::check_private(&meta)
+}
+
+/// Creates a new file only we can read and write; fails if it exists.
+pub fn create_private_file(path: &Path) -> io::Result<File> {
+    imp::create_private(path)
+}
+
+/// Creates a directory (and its parents) for our files, closed to others where we create it.
+pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
+    imp::create_private_dir_all(dir)
+}
+
+/// Gives `file` the permissions of `like`, so a save keeps the vault's mode (say 0640 for a
+/// group of readers).
+pub fn copy_permissions(like: &fs::Metadata, file: &File) -> io::Result<()> {
+    imp::copy_permissions(like, file)
+}
+
+/// Makes a rename inside `dir` durable.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    imp::sync_dir(dir)
+}
+
+#[cfg(unix)]
+mod imp {
+    use super::PrivateFileProblem;
+    use std::fs::{self, DirBuilder, File, OpenOptions};
+    use std::io;
+    use std::os::unix::fs::{
+        DirBuilderExt, FileTypeExt, MetadataExt, OpenOptionsExt, PermissionsExt,
+    };
+    use std::path::{Path, PathBuf};
+
+    fn home() -> Option<PathBuf> {
+        std::env::var_os("HOME")
+            .filter(|h| !h.is_empty())
+            .map(PathBuf::from)
+    }
+
+    fn xdg(var: &str, fallback: &str) -> Option<PathBuf> {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| home().map(|h| h.join(fallback)))
+    }
+
+    pub fn data_dir() -> Option<PathBuf> {
+        xdg("XDG_DATA_HOME", ".local/share")
+    }
+
+    pub fn config_dir() -> Option<PathBuf> {
+        xdg("XDG_CONFIG_HOME", ".config")
+    }
+
+    pub fn check_private(meta: &fs::Metadata) -> Result<(), PrivateFileProblem> {
+        let kind = meta.file_type();
+        if kind.is_fifo() {
+            return Ok(());
+        }
+        if !kind.is_file() {
+            return Err(PrivateFileProblem::NotRegular(if kind.is_dir() {
+                "a directory"
+            } else if kind.is_socket() {
+                "a socket"
+            } else {
+                "a device"
+            }));
+        }
+        if meta.uid() != rustix::process::geteuid().as_raw() {
+            return Err(PrivateFileProblem::OtherOwner);
+        }
+        let mode = meta.mode() & 0o777;
+        if mode & 0o077 != 0 {
+            return Err(PrivateFileProblem::TooOpen(mode));
+        }
+        Ok(())
+    }
+
+    pub fn create_private(path: &Path) -> io::Result<File> {
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(path)
+    }
+
+    pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
+        DirBuilder::new().recursive(true).mode(0o700).create(dir)
+    }
+
+    pub fn copy_permissions(like: &fs::Metadata, file: &File) -> io::Result<()> {
+        file.set_permissions(fs::Permissions::from_mode(like.mode() & 0o7777))
+    }
+
+    pub fn sync_dir(dir: &Path) -> io::Result<()> {
+        File::open(dir)?.sync_all()
+    }
+}
+
+#[cfg(windows)]
+mod imp {
+    use super::PrivateFileProblem;
+    use std::fs::{self, File, OpenOptions};
+    use std::io;
+    use std::path::{Path, PathBuf};
+
+    pub fn data_dir() -> Option<PathBuf> {
+        std::env::var_os("APPDATA")
+            .filter(|d| !d.is_empty())
+            .map(PathBuf::from)
+    }
+
+    pub fn config_dir() -> Option<PathBuf> {
+        data_dir()
+    }
+
+    /// Windows has no mode bits: only the file type is checked here. A file's DACL decides
+    /// who reads it; checking it needs the Win32 security API.
+    pub fn check_private(meta: &fs::Metadata) -> Result<(), PrivateFileProblem> {
+        if meta.is_file() {
+            Ok(())
+        } else if meta.is_dir() {
+            Err(PrivateFileProblem::NotRegular("a directory"))
+        } else {
+            Err(PrivateFileProblem::NotRegular("not a regular file"))
+        }
+    }
+
+    /// New files inherit the DACL of their directory, which under the user's profile is
+    /// private to the user.
+    pub fn create_private(path: &Path) -> io::Result<File> {
+        OpenOptions::new().write(true).create_new(true).open(path)
+    }
+
+    pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
+        fs::create_dir_all(dir)
+    }
+
+    pub fn copy_permissions(like: &fs::Metadata, file: &File) -> io::Result<()> {
+        file.set_permissions(like.permissions())
+    }
+
+    /// Windows offers no directory fsync through std; NTFS journals the rename itself.
+    pub fn sync_dir(_dir: &Path) -> io::Result<()> {
+        Ok(())
+    }
+}

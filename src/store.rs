@@ -1,0 +1,234 @@
+//! The vault file on disk. Readers take no lock: saves rename a whole new file into place, so
+//! every read sees one complete version. Every write goes through [`Store::apply`]: lock, read
+//! the vault as it is now, apply the change (which checks what the writer saw), encrypt to the
+//! document's recipients, keep the previous version as `.bak`, replace atomically.
+
+use std::ffi::OsString;
+use std::fs::{self, File, OpenOptions, TryLockError};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::atomic::{self, Mode};
+use crate::change::Change;
+use crate::crypto::{self, AgeRecipient, DecryptFailure};
+use crate::document::{Document, ParseError, Recipient};
+use crate::error::{Error, Result};
+use crate::identity::Identity;
+use crate::os;
+
+/// How long a writer waits for another one to finish.
+pub const LOCK_WAIT: Duration = Duration::from_secs(5);
+
+/// The name given to the operator's own key when a vault is created.
+pub const OPERATOR: &str = "operator";
+
+pub struct Store {
+    path: PathBuf,
+}
+
+impl Store {
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Store { path: path.into() }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn backup_path(&self) -> PathBuf {
+        with_suffix(&self.real_path(), ".bak")
+    }
+
+    pub fn lock_path(&self) -> PathBuf {
+        with_suffix(&self.real_path(), ".lock")
+    }
+
+    /// The encrypted bytes as they are on disk now.
+    pub fn read(&self) -> Result<Vec<u8>> {
+        match fs::read(&self.path) {
+            Ok(bytes) => Ok(bytes),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                Err(Error::VaultMissing(self.path.clone()))
+            }
+            Err(e) if e.kind() == io::ErrorKind::IsADirectory || self.path.is_dir() => {
+                Err(self.unreadable("it is a directory"))
+            }
+            Err(e) => Err(Error::io(format!("cannot read {}", self.path.display()), e)),
+        }
+    }
+
+    /// Decrypts and parses the vault. Takes no lock and never writes.
+    pub fn load(&self, identity: &Identity) -> Result<Document> {
+        let ciphertext = self.read()?;
+        self.open(&ciphertext, identity).map(|(doc, _)| doc)
+    }
+
+    /// Writes a new vault holding `doc`; refuses if one exists.
+    pub fn create(&self, doc: &Document, identity: &Identity) -> Result<()> {
+        let dir = atomic::parent_dir(&self.path);
+        os::create_private_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+        let _lock = self.lock()?;
+        if fs::symlink_metadata(&self.path).is_ok() {
+            return Err(Error::VaultExists(self.path.clone()));
+        }
+        self.save(doc, identity, None, 0)
+    }
+
+    /// Applies one change under the lock, to the vault as it is on disk now, and saves.
+    /// Returns the document as saved.
+    pub fn apply(&self, identity: &Identity, change: Change) -> Result<Document> {
+        let _lock = self.lock()?;
+        atomic::remove_leftovers(&self.real_path());
+        let ciphertext = self.read()?;
+        let (mut doc, plaintext_len) = self.open(&ciphertext, identity)?;
+        change.apply(&mut doc)?;
+        if doc.recipients.is_empty() {
+            // A hand-made vault lists nobody; without this its first save would lock out the
+            // very identity that just opened it.
+            doc.recipients = identity
+                .recipients()
+                .iter()
+                .map(|key| Recipient {
+                    name: OPERATOR.into(),
+                    key: key.clone(),
+                    extra: Default::default(),
+                })
+                .collect();
+        }
+        self.save(&doc, identity, Some(&ciphertext), plaintext_len)?;
+        Ok(doc)
+    }
+
+    fn open(&self, ciphertext: &[u8], identity: &Identity) -> Result<(Document, usize)> {
+        let plaintext =
+            crypto::decrypt(ciphertext, identity.keys()).map_err(|failure| match failure {
+                DecryptFailure::NoMatch => Error::NoMatchingIdentity {
+                    identity: identity.path().to_owned(),
+                    vault: self.path.clone(),
+                },
+                other => self.unreadable(other.describe()),
+            })?;
+        let doc = Document::parse(&plaintext).map_err(|err| match err {
+            ParseError::TooNew(found) => Error::VaultTooNew {
+                path: self.path.clone(),
+                found,
+                known: crate::document::FORMAT,
+            },
+            ParseError::Invalid(reason) => {
+                self.unreadable(format!("its document is invalid: {reason}"))
+            }
+        })?;
+        Ok((doc, plaintext.len()))
+    }
+
+    fn save(
+        &self,
+        doc: &Document,
+        identity: &Identity,
+        previous: Option<&[u8]>,
+        size_hint: usize,
+    ) -> Result<()> {
+        let recipients = recipients_of(doc)?;
+        let listed: Vec<String> = doc
+            .recipients
+            .iter()
+            .map(|r| crypto::canonical_key(&r.key))
+            .collect();
+        if !identity
+            .recipients()
+            .iter()
+            .any(|mine| listed.contains(mine))
+        {
+            return Err(Error::with_hint(
+                format!(
+                    "refusing to save: {} would no longer be able to decrypt the vault",
+                    identity.path().display()
+                ),
+                "keep a recipient for your own key",
+            ));
+        }
+        let plaintext = doc.to_json(size_hint);
+        let ciphertext = crypto::encrypt(&plaintext, &recipients)
+            .map_err(|reason| Error::other(format!("cannot encrypt the vault: {reason}")))?;
+        drop(plaintext);
+        let target = self.real_path();
+        if let Some(previous) = previous {
+            let backup = with_suffix(&target, ".bak");
+            atomic::write(&backup, previous, Mode::Keep)
+                .map_err(|e| Error::io(format!("cannot write {}", backup.display()), e))?;
+        }
+        atomic::write(&target, &ciphertext, Mode::Keep)
+            .map_err(|e| Error::io(format!("cannot save {}", target.display()), e))
+    }
+
+    /// Waits up to [`LOCK_WAIT`] for the advisory lock. The lock is a file of its own: a lock on
+    /// the vault itself would be lost when a save renames a new file over it.
+    fn lock(&self) -> Result<File> {
+        let path = self.lock_path();
+        let file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(&path)
+            .map_err(|e| Error::io(format!("cannot open lock file {}", path.display()), e))?;
+        let deadline = Instant::now() + LOCK_WAIT;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(file),
+                Err(TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    thread::sleep(Duration::from_millis(20));
+                }
+                Err(TryLockError::WouldBlock) => {
+                    return Err(Error::Busy {
+                        vault: self.path.clone(),
+                        lock: path,
+                    });
+                }
+                Err(TryLockError::Error(e)) => {
+                    return Err(Error::io(format!("cannot lock {}", path.display()), e));
+                }
+            }
+        }
+    }
+
+    /// Where saves go: through a symlinked vault to its target, so the link stays a link.
+    fn real_path(&self) -> PathBuf {
+        fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone())
+    }
+
+    fn unreadable(&self, reason: impl Into<String>) -> Error {
+        Error::VaultUnreadable {
+            path: self.path.clone(),
+            reason: reason.into(),
+        }
+    }
+}
+
+fn recipients_of(doc: &Document) -> Result<Vec<AgeRecipient>> {
+    doc.recipients
+        .iter()
+        .map(|r| {
+            crypto::parse_recipient(&r.key)
+                .map(|(recipient, _)| recipient)
+                .map_err(|reason| {
+                    Error::with_hint(
+                        format!(
+                            "recipient '{}' in the vault has an unusable key: {reason}",
+                            r.name
+                        ),
+                        format!("vault recipients remove '{}'", r.name),
+                    )
+                })
+        })
+        .collect()
+}
+
+fn with_suffix(path: &Path, suffix: &str) -> PathBuf {
+    let mut name: OsString = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}

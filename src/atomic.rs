@@ -21,10 +21,10 @@ pub fn write(path: &Path, bytes: &[u8], mode: Mode) -> io::Result<()> {
         .prefix(&temp_prefix(path))
         .suffix(".tmp")
         .tempfile_in(dir)?;
-    if let Mode::Keep = mode {
-        if let Ok(meta) = fs::metadata(path) {
-            os::copy_permissions(&meta, temp.as_file())?;
-        }
+    if let Mode::Keep = mode
+        && let Ok(meta) = fs::metadata(path)
+    {
+        os::copy_permissions(&meta, temp.as_file())?;
     }
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;

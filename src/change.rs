@@ -4,6 +4,8 @@
 use crate::document::{Document, Entry, Recipient, validate_name};
 use crate::error::{Error, Result};
 
+// A change lives briefly, one at a time: boxing its entries would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Change {
     /// A new entry; refused if the name is taken.
     Add { name: String, entry: Entry },

@@ -9,7 +9,7 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::time::SystemTime;
 
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 use zeroize::{Zeroize, Zeroizing};
@@ -248,8 +248,6 @@ fn probe_format(plaintext: &[u8]) -> Option<u64> {
     #[derive(Deserialize)]
     struct Probe {
         format: Option<u64>,
-        #[serde(flatten)]
-        _rest: BTreeMap<String, IgnoredAny>,
     }
     serde_json::from_slice::<Probe>(plaintext).ok()?.format
 }
@@ -465,7 +463,7 @@ mod tests {
         ] {
             match parse(json) {
                 Err(ParseError::Invalid(reason)) => {
-                    assert!(reason.starts_with("duplicate"), "{json}: {reason}")
+                    assert!(reason.starts_with("duplicate"), "{json}: {reason}");
                 }
                 Err(other) => panic!("{json}: {other}"),
                 Ok(_) => panic!("{json}: accepted"),

@@ -164,7 +164,7 @@ impl Error {
     }
 }
 
-/// io::Error's own text is capitalised and OS-flavoured; keep messages in one style.
+/// `io::Error`'s own text is capitalised and OS-flavoured; keep messages in one style.
 fn describe_io(err: &io::Error) -> String {
     match err.kind() {
         io::ErrorKind::NotFound => "not found".into(),

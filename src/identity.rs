@@ -297,6 +297,7 @@ fn invalid(path: &Path, reason: impl Into<String>) -> Error {
 mod tests {
     use super::*;
 
+    #[allow(clippy::unnecessary_wraps)] // the shape AskPassphrase requires
     fn never(_: &Path, _: u32) -> Result<Option<Secret>> {
         Ok(None)
     }
@@ -310,7 +311,7 @@ mod tests {
             &mut never,
         )
         .unwrap();
-        assert_eq!(identity.recipients(), [new.recipient.clone()]);
+        assert_eq!(identity.recipients(), std::slice::from_ref(&new.recipient));
         assert!(
             new.file_text
                 .expose()

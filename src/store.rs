@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use crate::atomic::{self, Mode};
 use crate::change::Change;
 use crate::crypto::{self, AgeRecipient, DecryptFailure};
-use crate::document::{Document, ParseError, Recipient};
+use crate::document::{Document, Extra, ParseError, Recipient};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::os;
@@ -94,7 +94,7 @@ impl Store {
                 .map(|key| Recipient {
                     name: OPERATOR.into(),
                     key: key.clone(),
-                    extra: Default::default(),
+                    extra: Extra::default(),
                 })
                 .collect();
         }

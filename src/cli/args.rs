@@ -1,5 +1,8 @@
 //! Every flag of the command line, in one place.
 
+// The doc comments here are clap's help text, shown as written, not rustdoc.
+#![allow(clippy::doc_markdown)]
+
 use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};

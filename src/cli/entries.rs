@@ -1,5 +1,6 @@
 //! `vault list|show|add|edit|rm`.
 
+use std::fmt::Write as _;
 use std::io::IsTerminal;
 
 use serde::Serialize;
@@ -47,10 +48,11 @@ pub fn list(ctx: &Context, json: bool) -> Result<()> {
         text.push('\n');
         text
     } else {
-        doc.entries
-            .keys()
-            .map(|name| output::printable(name) + "\n")
-            .collect()
+        let mut text = String::new();
+        for name in doc.entries.keys() {
+            let _ = writeln!(text, "{}", output::printable(name));
+        }
+        text
     };
     output::stdout(text.as_bytes())
 }
@@ -97,17 +99,24 @@ pub fn show(ctx: &Context, name: &str, reveal: bool) -> Result<()> {
         .map(|(k, _)| k.chars().count())
         .max()
         .unwrap_or(0);
-    let mut text = zeroize::Zeroizing::new(format!("{}\n", output::printable(name)));
+    // Sized once: a growing String would leave copies of revealed values behind.
+    let size: usize = rows
+        .iter()
+        .map(|(k, v)| k.len() + v.len() * 4 + width + 8)
+        .sum();
+    let mut text = zeroize::Zeroizing::new(String::with_capacity(size + name.len() * 4 + 1));
+    let _ = writeln!(text, "{}", output::printable(name));
     for (key, value) in &mut rows {
         let mut lines = value.split('\n');
         let first = lines.next().unwrap_or("");
-        text.push_str(&format!(
-            "  {:width$}  {}\n",
+        let _ = writeln!(
+            text,
+            "  {:width$}  {}",
             output::printable(key),
             output::printable(first)
-        ));
+        );
         for more in lines {
-            text.push_str(&format!("  {:width$}  {}\n", "", output::printable(more)));
+            let _ = writeln!(text, "  {:width$}  {}", "", output::printable(more));
         }
         zeroize::Zeroize::zeroize(value);
     }
@@ -117,7 +126,7 @@ pub fn show(ctx: &Context, name: &str, reveal: bool) -> Result<()> {
 pub fn add(
     ctx: &Context,
     name: String,
-    fields: EntryFields,
+    fields: &EntryFields,
     generate: Option<usize>,
 ) -> Result<()> {
     check_name(&name)?;
@@ -143,7 +152,7 @@ pub fn add(
     )?;
     match generate {
         Some(length) => {
-            eprintln!("vault: added '{name}' with a generated {length}-character password")
+            eprintln!("vault: added '{name}' with a generated {length}-character password");
         }
         None => eprintln!("vault: added '{name}'"),
     }
@@ -153,7 +162,7 @@ pub fn add(
 pub fn edit(
     ctx: &Context,
     name: String,
-    fields: EntryFields,
+    fields: &EntryFields,
     password: bool,
     generate: Option<usize>,
     rename: Option<String>,
@@ -168,10 +177,10 @@ pub fn edit(
         .entry(&name)
         .ok_or_else(|| no_entry(&name, store.path()))?
         .clone();
-    if let Some(new_name) = rename.as_ref().filter(|n| **n != name) {
-        if doc.entries.contains_key(new_name) {
-            return Err(Error::EntryExists(new_name.clone()));
-        }
+    if let Some(new_name) = rename.as_ref().filter(|n| **n != name)
+        && doc.entries.contains_key(new_name)
+    {
+        return Err(Error::EntryExists(new_name.clone()));
     }
     let now = timestamp_now();
     let mut entry = seen.clone();
@@ -199,13 +208,13 @@ pub fn edit(
     Ok(())
 }
 
-pub fn remove(ctx: &Context, name: String, yes: bool) -> Result<()> {
+pub fn remove(ctx: &Context, name: &str, yes: bool) -> Result<()> {
     let identity = ctx.identity(Prompting::IfTerminal)?;
     let store = ctx.store()?;
     let doc = store.load(&identity)?;
     let seen = doc
-        .entry(&name)
-        .ok_or_else(|| no_entry(&name, store.path()))?
+        .entry(name)
+        .ok_or_else(|| no_entry(name, store.path()))?
         .clone();
     if !yes && std::io::stdin().is_terminal() && !prompt::confirm(&format!("delete '{name}'?"))? {
         return Err(Error::other(format!("'{name}' was not deleted")));
@@ -213,7 +222,7 @@ pub fn remove(ctx: &Context, name: String, yes: bool) -> Result<()> {
     store.apply(
         &identity,
         Change::Remove {
-            name: name.clone(),
+            name: name.to_owned(),
             seen,
         },
     )?;
@@ -221,15 +230,15 @@ pub fn remove(ctx: &Context, name: String, yes: bool) -> Result<()> {
     Ok(())
 }
 
-fn set_fields(entry: &mut Entry, fields: EntryFields) {
-    if let Some(username) = fields.username {
-        entry.username = username;
+fn set_fields(entry: &mut Entry, fields: &EntryFields) {
+    if let Some(username) = &fields.username {
+        entry.username.clone_from(username);
     }
-    if let Some(url) = fields.url {
-        entry.url = url;
+    if let Some(url) = &fields.url {
+        entry.url.clone_from(url);
     }
-    if let Some(notes) = fields.notes {
-        entry.notes = Secret::new(notes);
+    if let Some(notes) = &fields.notes {
+        entry.notes = Secret::from(notes.as_str());
     }
 }
 

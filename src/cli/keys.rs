@@ -7,7 +7,7 @@ use zeroize::Zeroizing;
 
 use super::{Context, Prompting, prompt};
 use crate::crypto::{self, SCRYPT_WORK_FACTOR};
-use crate::document::{Document, Recipient};
+use crate::document::{Document, Extra, Recipient};
 use crate::error::{Error, Result};
 use crate::identity::{self, Identity};
 use crate::os;
@@ -41,7 +41,7 @@ pub fn init(ctx: &Context, no_passphrase: bool) -> Result<()> {
                 format!("{OPERATOR}-{}", i + 1)
             },
             key: key.clone(),
-            extra: Default::default(),
+            extra: Extra::default(),
         })
         .collect();
     store.create(&Document::new(recipients), &identity)?;

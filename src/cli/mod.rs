@@ -61,15 +61,15 @@ fn dispatch(cli: Cli) -> Result<()> {
             name,
             fields,
             generate,
-        } => entries::add(&ctx, name, fields, generate),
+        } => entries::add(&ctx, name, &fields, generate),
         Command::Edit {
             name,
             fields,
             password,
             generate,
             rename,
-        } => entries::edit(&ctx, name, fields, password, generate, rename),
-        Command::Rm { name, yes } => entries::remove(&ctx, name, yes),
+        } => entries::edit(&ctx, name, &fields, password, generate, rename),
+        Command::Rm { name, yes } => entries::remove(&ctx, &name, yes),
         Command::Export {
             name,
             field,

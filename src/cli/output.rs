@@ -1,5 +1,6 @@
 //! Writing results and errors.
 
+use std::borrow::Cow;
 use std::io::Write;
 
 use crate::error::{Error, Result};
@@ -24,19 +25,18 @@ pub fn stdout(bytes: &[u8]) -> Result<()> {
 
 /// A value fit for a terminal: control characters (an escape sequence in a hand-made vault)
 /// are shown escaped rather than obeyed.
-pub fn printable(value: &str) -> String {
+pub fn printable(value: &str) -> Cow<'_, str> {
     if value.chars().any(char::is_control) {
-        value
-            .chars()
-            .flat_map(|c| {
-                if c.is_control() {
-                    c.escape_debug().collect::<Vec<_>>()
-                } else {
-                    vec![c]
-                }
-            })
-            .collect()
+        let mut shown = String::with_capacity(value.len() * 2);
+        for c in value.chars() {
+            if c.is_control() {
+                shown.extend(c.escape_debug());
+            } else {
+                shown.push(c);
+            }
+        }
+        Cow::Owned(shown)
     } else {
-        value.to_owned()
+        Cow::Borrowed(value)
     }
 }

@@ -1,17 +1,19 @@
 //! `vault recipients list|add|remove`.
 
+use std::fmt::Write as _;
+
 use super::args::RecipientsCommand;
 use super::{Context, Prompting, output, prompt};
 use crate::change::Change;
 use crate::crypto;
-use crate::document::Recipient;
+use crate::document::{Extra, Recipient};
 use crate::error::{Error, Result};
 use crate::identity;
 
 pub fn run(ctx: &Context, action: RecipientsCommand) -> Result<()> {
     match action {
         RecipientsCommand::List => list(ctx),
-        RecipientsCommand::Add { key, file, name } => add(ctx, key, file, name),
+        RecipientsCommand::Add { key, file, name } => add(ctx, key, file, &name),
         RecipientsCommand::Remove { name } => remove(ctx, &name),
     }
 }
@@ -30,12 +32,13 @@ fn list(ctx: &Context) -> Result<()> {
         let mine = identity
             .recipients()
             .contains(&crypto::canonical_key(&recipient.key));
-        text.push_str(&format!(
-            "{:width$}  {}{}\n",
+        let _ = writeln!(
+            text,
+            "{:width$}  {}{}",
             output::printable(&recipient.name),
             output::printable(&recipient.key),
             if mine { "  (you)" } else { "" }
-        ));
+        );
     }
     output::stdout(text.as_bytes())
 }
@@ -44,7 +47,7 @@ fn add(
     ctx: &Context,
     key: Option<String>,
     file: Option<std::path::PathBuf>,
-    name: String,
+    name: &str,
 ) -> Result<()> {
     if name.trim().is_empty() || name.chars().any(char::is_control) {
         return Err(Error::Usage(
@@ -85,9 +88,9 @@ fn add(
     }
     let mut recipients = doc.recipients.clone();
     recipients.push(Recipient {
-        name: name.clone(),
+        name: name.to_owned(),
         key,
-        extra: Default::default(),
+        extra: Extra::default(),
     });
     let saved = store.apply(
         &identity,

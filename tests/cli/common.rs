@@ -1,0 +1,155 @@
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio};
+use std::time::Duration;
+
+use assert_cmd::Command;
+use tempfile::TempDir;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_vault");
+
+/// A directory with a vault and an identity in it, and `vault` pointed at them through the
+/// environment, as a user's shell would.
+pub struct Sandbox {
+    pub dir: TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Self {
+        Sandbox {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A sandbox with `vault init --no-passphrase` done.
+    pub fn init() -> Self {
+        let sandbox = Sandbox::new();
+        sandbox
+            .vault(&["init", "--no-passphrase"])
+            .assert()
+            .success();
+        sandbox
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn vault_path(&self) -> PathBuf {
+        self.path("vault.age")
+    }
+
+    pub fn key(&self) -> PathBuf {
+        self.path("identity.txt")
+    }
+
+    /// `vault ARGS` with a clean environment, no terminal, and a guard against hanging.
+    pub fn vault(&self, args: &[&str]) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("VAULT_FILE", self.vault_path())
+            .env("VAULT_IDENTITY", self.key())
+            .current_dir(self.dir.path())
+            .timeout(Duration::from_secs(60))
+            .args(args);
+        cmd
+    }
+
+    pub fn add(&self, name: &str, password: &str) {
+        self.vault(&["add", name])
+            .write_stdin(format!("{password}\n"))
+            .assert()
+            .success();
+    }
+
+    pub fn export(&self, name: &str) -> String {
+        let out = self.vault(&["export", name]).assert().success();
+        String::from_utf8(out.get_output().stdout.clone()).expect("utf-8")
+    }
+
+    pub fn bytes(&self) -> Vec<u8> {
+        fs::read(self.vault_path()).expect("vault bytes")
+    }
+
+    /// A new service identity made with `vault keygen`; returns its path and public key.
+    pub fn keygen(&self, name: &str) -> (PathBuf, String) {
+        let path = self.path(name);
+        let out = self
+            .vault(&["keygen", "-o", path.to_str().unwrap()])
+            .assert()
+            .success();
+        let public = String::from_utf8(out.get_output().stdout.clone())
+            .unwrap()
+            .trim()
+            .to_owned();
+        (path, public)
+    }
+
+    /// Writes `json` as the vault, encrypted by the real `age` CLI to the sandbox's identity.
+    pub fn write_vault_with_age(&self, json: &str) {
+        let public = age_keygen_y(&self.key());
+        let plain = self.path("plain.json");
+        fs::write(&plain, json).unwrap();
+        run_ok(
+            StdCommand::new("age")
+                .args(["-r", &public, "-o"])
+                .arg(self.vault_path())
+                .arg(&plain),
+        );
+        fs::remove_file(plain).unwrap();
+    }
+}
+
+/// `age -d -i IDENTITY FILE`, parsed as JSON.
+pub fn age_decrypt(identity: &Path, file: &Path) -> serde_json::Value {
+    let out = run_ok(
+        StdCommand::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(identity)
+            .arg(file),
+    );
+    serde_json::from_slice(&out).expect("the vault decrypts to JSON")
+}
+
+pub fn age_keygen_y(identity: &Path) -> String {
+    let out = run_ok(StdCommand::new("age-keygen").arg("-y").arg(identity));
+    String::from_utf8(out).unwrap().trim().to_owned()
+}
+
+pub fn run_ok(cmd: &mut StdCommand) -> Vec<u8> {
+    let out = cmd.stdin(Stdio::null()).output().expect("command runs");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out.stdout
+}
+
+pub fn mode(path: &Path) -> u32 {
+    fs::metadata(path).unwrap().permissions().mode() & 0o777
+}
+
+pub fn chmod(path: &Path, mode: u32) {
+    fs::set_permissions(path, fs::Permissions::from_mode(mode)).unwrap();
+}
+
+pub fn stdout_of(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(assert.get_output().stdout.clone()).unwrap()
+}
+
+pub fn stderr_of(assert: &assert_cmd::assert::Assert) -> String {
+    String::from_utf8(assert.get_output().stderr.clone()).unwrap()
+}
+
+/// Asserts the one-line error format: `vault: error: …`, a single line, naming what is asked.
+pub fn assert_one_line_error(assert: &assert_cmd::assert::Assert, needle: &str) {
+    let stderr = stderr_of(assert);
+    assert!(stderr.starts_with("vault: error: "), "stderr: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "stderr: {stderr}");
+    assert!(stderr.contains(needle), "expected {needle:?} in {stderr}");
+}

@@ -1,0 +1,210 @@
+//! add, list, show, edit, rm.
+
+use crate::common::*;
+
+#[test]
+fn add_reads_the_password_from_stdin_and_stores_the_fields() {
+    let s = Sandbox::init();
+    s.vault(&[
+        "add",
+        "bank",
+        "--username",
+        "dustin",
+        "--url",
+        "https://bank.example",
+        "--notes",
+        "main account",
+    ])
+    .write_stdin("s3cret pass\nignored second line\n")
+    .assert()
+    .success();
+    let doc = age_decrypt(&s.key(), &s.vault_path());
+    let bank = &doc["entries"]["bank"];
+    assert_eq!(bank["password"], "s3cret pass");
+    assert_eq!(bank["username"], "dustin");
+    assert_eq!(bank["url"], "https://bank.example");
+    assert_eq!(bank["notes"], "main account");
+    assert_eq!(bank["created"], bank["updated"]);
+    assert!(bank["created"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn add_refuses_a_taken_name_a_bad_name_and_an_empty_password() {
+    let s = Sandbox::init();
+    s.add("bank", "one");
+    let before = s.bytes();
+    let a = s
+        .vault(&["add", "bank"])
+        .write_stdin("two\n")
+        .assert()
+        .code(1);
+    assert_one_line_error(&a, "'bank' already exists");
+    let a = s
+        .vault(&["add", "a//b"])
+        .write_stdin("two\n")
+        .assert()
+        .code(2);
+    assert_one_line_error(&a, "invalid entry name");
+    let a = s
+        .vault(&["add", "esc\u{1b}[31m"])
+        .write_stdin("two\n")
+        .assert()
+        .code(2);
+    assert_one_line_error(&a, "control character");
+    let a = s.vault(&["add", "empty"]).write_stdin("").assert().code(1);
+    assert_one_line_error(&a, "empty");
+    assert_eq!(
+        s.bytes(),
+        before,
+        "refused writes leave the vault as it was"
+    );
+}
+
+#[test]
+fn add_with_generate_stores_a_password_of_that_length() {
+    let s = Sandbox::init();
+    s.vault(&["add", "api", "--generate", "32"])
+        .assert()
+        .success();
+    s.vault(&["add", "db", "--generate"]).assert().success();
+    assert_eq!(s.export("api").trim_end_matches('\n').chars().count(), 32);
+    assert_eq!(s.export("db").trim_end_matches('\n').chars().count(), 24);
+}
+
+#[test]
+fn list_is_sorted_and_json_holds_no_secret() {
+    let s = Sandbox::init();
+    for name in ["web/mail", "bank", "db/prod"] {
+        s.add(name, &format!("pw-of-{name}"));
+    }
+    let list = stdout_of(&s.vault(&["list"]).assert().success());
+    assert_eq!(list, "bank\ndb/prod\nweb/mail\n");
+    let json = stdout_of(&s.vault(&["list", "--json"]).assert().success());
+    assert!(!json.contains("pw-of-"), "{json}");
+    let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(value[0]["name"], "bank");
+    assert_eq!(value.as_array().unwrap().len(), 3);
+}
+
+#[test]
+fn show_masks_the_password_until_revealed() {
+    let s = Sandbox::init();
+    s.vault(&["add", "bank", "--username", "dustin"])
+        .write_stdin("hunter2\n")
+        .assert()
+        .success();
+    let shown = stdout_of(&s.vault(&["show", "bank"]).assert().success());
+    assert!(
+        shown.contains("dustin") && shown.contains("••••••••"),
+        "{shown}"
+    );
+    assert!(!shown.contains("hunter2"));
+    let shown = stdout_of(&s.vault(&["show", "bank", "--reveal"]).assert().success());
+    assert!(shown.contains("hunter2"), "{shown}");
+    s.vault(&["show", "nope"]).assert().code(3);
+}
+
+#[test]
+fn edit_changes_fields_and_keeps_the_newest_twenty_old_passwords() {
+    let s = Sandbox::init();
+    s.add("bank", "pw0");
+    for i in 1..=22 {
+        s.vault(&["edit", "bank", "--password"])
+            .write_stdin(format!("pw{i}\n"))
+            .assert()
+            .success();
+    }
+    s.vault(&[
+        "edit",
+        "bank",
+        "--username",
+        "new-user",
+        "--url",
+        "https://x.example",
+    ])
+    .assert()
+    .success();
+    let doc = age_decrypt(&s.key(), &s.vault_path());
+    let bank = &doc["entries"]["bank"];
+    assert_eq!(bank["password"], "pw22");
+    assert_eq!(bank["username"], "new-user");
+    let history: Vec<&str> = bank["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["password"].as_str().unwrap())
+        .collect();
+    assert_eq!(history.len(), 20);
+    assert_eq!(history.first(), Some(&"pw2"));
+    assert_eq!(history.last(), Some(&"pw21"));
+    assert!(bank["history"][0]["until"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn edit_generate_rename_and_refusals() {
+    let s = Sandbox::init();
+    s.add("bank", "old");
+    s.add("other", "x");
+    s.vault(&["edit", "bank", "--generate", "30", "--rename", "bank/main"])
+        .assert()
+        .success();
+    assert_eq!(s.export("bank/main").trim_end().len(), 30);
+    s.vault(&["export", "bank"]).assert().code(3);
+    let before = s.bytes();
+    s.vault(&["edit", "bank/main"]).assert().code(2);
+    s.vault(&["edit", "nope", "--url", "u"]).assert().code(3);
+    let a = s
+        .vault(&["edit", "bank/main", "--rename", "other"])
+        .assert()
+        .code(1);
+    assert_one_line_error(&a, "'other' already exists");
+    s.vault(&["edit", "bank/main", "--password", "--generate"])
+        .assert()
+        .code(2);
+    assert_eq!(s.bytes(), before);
+}
+
+#[test]
+fn rm_deletes_without_asking_when_not_on_a_terminal() {
+    let s = Sandbox::init();
+    s.add("bank", "pw");
+    s.add("keep", "pw");
+    s.vault(&["rm", "bank"]).assert().success();
+    s.vault(&[
+        "rm",
+        "keep",
+        "--yes",
+        "--vault",
+        s.vault_path().to_str().unwrap(),
+    ])
+    .assert()
+    .success();
+    assert_eq!(stdout_of(&s.vault(&["list"]).assert().success()), "");
+    s.vault(&["rm", "bank"]).assert().code(3);
+}
+
+#[test]
+fn every_write_keeps_the_previous_version_as_bak() {
+    let s = Sandbox::init();
+    s.add("bank", "first");
+    s.vault(&["edit", "bank", "--password"])
+        .write_stdin("second\n")
+        .assert()
+        .success();
+    let bak = s.path("vault.age.bak");
+    assert_eq!(
+        age_decrypt(&s.key(), &bak)["entries"]["bank"]["password"],
+        "first"
+    );
+    assert_eq!(mode(&bak), 0o600);
+}
+
+#[test]
+fn global_options_work_after_the_subcommand() {
+    let s = Sandbox::init();
+    s.add("bank", "pw");
+    let mut cmd = s.vault(&["export", "bank", "--vault"]);
+    cmd.arg(s.vault_path()).arg("--identity").arg(s.key());
+    cmd.env_remove("VAULT_FILE").env_remove("VAULT_IDENTITY");
+    assert_eq!(stdout_of(&cmd.assert().success()), "pw\n");
+}

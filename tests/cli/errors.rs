@@ -1,0 +1,331 @@
+//! Every exit code from a real bad input; the vault's bytes unchanged after each refused write;
+//! one line of error text that never holds the secret.
+
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+const SECRET: &str = "hunter2-the-secret";
+
+fn age_vault(s: &Sandbox, json: &str) {
+    s.write_vault_with_age(json);
+}
+
+type Setup = fn(&Sandbox);
+
+/// (what, how to break it, exit code, text the error must hold)
+const CASES: &[(&str, Setup, i32, &str)] = &[
+    (
+        "missing vault",
+        |s| fs::remove_file(s.vault_path()).unwrap(),
+        6,
+        "not found",
+    ),
+    (
+        "vault is a directory",
+        |s| {
+            fs::remove_file(s.vault_path()).unwrap();
+            fs::create_dir(s.vault_path()).unwrap();
+        },
+        6,
+        "directory",
+    ),
+    (
+        "not an age file",
+        |s| {
+            fs::write(
+                s.vault_path(),
+                format!("{{\"entries\": {{\"bank\": {{\"password\": \"{SECRET}\"}}}}}}"),
+            )
+            .unwrap();
+        },
+        6,
+        "not an age-encrypted file",
+    ),
+    (
+        "truncated payload",
+        |s| {
+            let bytes = s.bytes();
+            fs::write(s.vault_path(), &bytes[..bytes.len() - 40]).unwrap();
+        },
+        6,
+        "not a readable vault",
+    ),
+    (
+        "truncated header",
+        |s| {
+            let bytes = s.bytes();
+            fs::write(s.vault_path(), &bytes[..40]).unwrap();
+        },
+        6,
+        "truncated",
+    ),
+    (
+        "tampered payload",
+        |s| {
+            let mut bytes = s.bytes();
+            let at = bytes.len() - 20;
+            bytes[at] ^= 0x01;
+            fs::write(s.vault_path(), bytes).unwrap();
+        },
+        6,
+        "tampered",
+    ),
+    (
+        "bad JSON",
+        |s| {
+            age_vault(
+                s,
+                &format!("{{\"entries\": {{\"bank\": {{\"password\": \"{SECRET}\",}}}}"),
+            );
+        },
+        6,
+        "not valid JSON",
+    ),
+    (
+        "wrong JSON type",
+        |s| {
+            age_vault(
+                s,
+                &format!("{{\"entries\": {{\"bank\": {{\"password\": [\"{SECRET}\"]}}}}}}"),
+            );
+        },
+        6,
+        "wrong type",
+    ),
+    (
+        "duplicate keys",
+        |s| {
+            age_vault(
+                s,
+                &format!(
+                    "{{\"entries\": {{\"bank\": {{\"password\": \"{SECRET}\"}}, \"bank\": {{}}}}}}"
+                ),
+            );
+        },
+        6,
+        "duplicate key \"bank\"",
+    ),
+    (
+        "future format",
+        |s| {
+            age_vault(
+                s,
+                &format!(
+                    "{{\"format\": 2, \"entries\": {{\"bank\": {{\"password\": \"{SECRET}\"}}}}}}"
+                ),
+            );
+        },
+        6,
+        "format 2",
+    ),
+    (
+        "wrong key",
+        |s| {
+            fs::remove_file(s.key()).unwrap();
+            s.vault(&["keygen", "-o", s.key().to_str().unwrap()])
+                .assert()
+                .success();
+        },
+        4,
+        "can decrypt",
+    ),
+    (
+        "missing identity",
+        |s| fs::remove_file(s.key()).unwrap(),
+        4,
+        "not found",
+    ),
+    (
+        "empty identity",
+        |s| fs::write(s.key(), "").unwrap(),
+        4,
+        "holds no identity",
+    ),
+    (
+        "garbage identity",
+        |s| fs::write(s.key(), format!("{SECRET}\n")).unwrap(),
+        4,
+        "line 1 is not an age identity",
+    ),
+    (
+        "identity readable by others",
+        |s| chmod(&s.key(), 0o644),
+        5,
+        "chmod 600",
+    ),
+    (
+        "identity readable by the group",
+        |s| chmod(&s.key(), 0o640),
+        5,
+        "mode 640",
+    ),
+    (
+        "identity is a directory",
+        |s| {
+            fs::remove_file(s.key()).unwrap();
+            fs::create_dir(s.key()).unwrap();
+        },
+        5,
+        "not a regular file",
+    ),
+    (
+        "identity is a symlink to an open file",
+        |s| {
+            let real = s.path("real-key.txt");
+            fs::rename(s.key(), &real).unwrap();
+            chmod(&real, 0o644);
+            std::os::unix::fs::symlink(&real, s.key()).unwrap();
+        },
+        5,
+        "lets group or others read it",
+    ),
+];
+
+#[test]
+fn every_bad_input_gets_its_exit_code_and_leaves_the_vault_alone() {
+    for (what, setup, code, needle) in CASES {
+        let s = Sandbox::init();
+        s.add("bank", SECRET);
+        fs::remove_file(s.path("vault.age.bak")).unwrap();
+        setup(&s);
+        let before = fs::read(s.vault_path()).ok();
+        for args in [
+            &["export", "bank"][..],
+            &["list"],
+            &["show", "bank", "--reveal"],
+            &["add", "new"],
+            &["rm", "bank", "--yes"],
+        ] {
+            let a = s.vault(args).write_stdin("new-password\n").assert();
+            let got = a.get_output().status.code();
+            assert_eq!(
+                got,
+                Some(*code),
+                "{what}: vault {args:?}: {}",
+                stderr_of(&a)
+            );
+            assert_one_line_error(&a, needle);
+            assert!(!stderr_of(&a).contains(SECRET), "{what}: secret in stderr");
+            assert!(
+                stdout_of(&a).is_empty(),
+                "{what}: {args:?} printed something"
+            );
+        }
+        assert_eq!(
+            fs::read(s.vault_path()).ok(),
+            before,
+            "{what}: the vault changed"
+        );
+        assert!(
+            !s.path("vault.age.bak").exists(),
+            "{what}: a refused write made a backup"
+        );
+    }
+}
+
+#[test]
+fn a_future_format_is_never_rewritten() {
+    let s = Sandbox::init();
+    let json = format!(
+        r#"{{"format": 2, "recipients": [{{"name": "operator", "key": "{}"}}], "entries": {{}}}}"#,
+        age_keygen_y(&s.key())
+    );
+    s.write_vault_with_age(&json);
+    let before = s.bytes();
+    let (_, public) = s.keygen("svc.txt");
+    s.vault(&["recipients", "add", &public, "--name", "svc"])
+        .assert()
+        .code(6);
+    s.vault(&["edit", "x", "--url", "u"]).assert().code(6);
+    assert_eq!(s.bytes(), before);
+}
+
+#[test]
+fn identity_owned_by_another_user_is_refused() {
+    let s = Sandbox::init();
+    if rustix_like_euid() != 0 {
+        // Only root can give a file away; elsewhere this case cannot be set up.
+        return;
+    }
+    std::os::unix::fs::chown(s.key(), Some(65534), None).unwrap();
+    assert_eq!(fs::metadata(s.key()).unwrap().uid(), 65534);
+    let a = s.vault(&["list"]).assert().code(5);
+    assert_one_line_error(&a, "owned by another user");
+}
+
+fn rustix_like_euid() -> u32 {
+    // The owner of a file we just created is our effective uid.
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    fs::metadata(probe.path()).unwrap().uid()
+}
+
+#[test]
+fn wrong_passphrase_and_no_terminal_fail_at_once() {
+    let s = Sandbox::new();
+    let pass = s.path("pass");
+    fs::write(&pass, "right\n").unwrap();
+    chmod(&pass, 0o600);
+    s.vault(&["init", "--passphrase-file", pass.to_str().unwrap()])
+        .assert()
+        .success();
+    s.vault(&["add", "bank", "--passphrase-file", pass.to_str().unwrap()])
+        .write_stdin("pw\n")
+        .assert()
+        .success();
+    let before = s.bytes();
+
+    // Under cron: no terminal, no passphrase file. Exit 4 at once, never a wait for input.
+    let started = Instant::now();
+    let a = s.vault(&["export", "bank"]).assert().code(4);
+    assert_one_line_error(&a, "--passphrase-file");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "export waited for a passphrase"
+    );
+    s.vault(&["add", "other"])
+        .write_stdin("pw\n")
+        .assert()
+        .code(4);
+
+    let wrong = s.path("wrong");
+    fs::write(&wrong, "wrong\n").unwrap();
+    chmod(&wrong, 0o600);
+    let a = s
+        .vault(&[
+            "export",
+            "bank",
+            "--passphrase-file",
+            wrong.to_str().unwrap(),
+        ])
+        .assert()
+        .code(4);
+    assert_one_line_error(&a, "wrong passphrase");
+
+    chmod(&wrong, 0o644);
+    let a = s
+        .vault(&[
+            "export",
+            "bank",
+            "--passphrase-file",
+            wrong.to_str().unwrap(),
+        ])
+        .assert()
+        .code(5);
+    assert_one_line_error(&a, "passphrase file");
+    assert_eq!(s.bytes(), before);
+}
+
+#[test]
+fn usage_errors_are_exit_2() {
+    let s = Sandbox::init();
+    s.vault(&["frobnicate"]).assert().code(2);
+    s.vault(&["export"]).assert().code(2);
+    s.vault(&["export", "bank", "--format", "xml"])
+        .assert()
+        .code(2);
+    s.vault(&[]).assert().code(2);
+    s.vault(&["--help"]).assert().success();
+}

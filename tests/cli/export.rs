@@ -1,0 +1,138 @@
+//! export: the read a scheduled job makes.
+
+use std::fs;
+use std::process::Command as StdCommand;
+
+use crate::common::*;
+
+fn with_bank() -> Sandbox {
+    let s = Sandbox::init();
+    s.write_vault_with_age(&format!(
+        r#"{{"recipients": [{{"name": "operator", "key": "{}"}}],
+            "entries": {{"bank": {{"username": "dustin", "password": "it's $x", "url": "https://bank.example",
+            "fields": {{"pin": "1234"}}, "tags": ["finance"]}}}}}}"#,
+        age_keygen_y(&s.key())
+    ));
+    s
+}
+
+#[test]
+fn raw_prints_one_field_with_or_without_newline() {
+    let s = with_bank();
+    assert_eq!(
+        stdout_of(&s.vault(&["export", "bank"]).assert().success()),
+        "it's $x\n"
+    );
+    assert_eq!(
+        stdout_of(&s.vault(&["export", "bank", "-n"]).assert().success()),
+        "it's $x"
+    );
+    assert_eq!(
+        stdout_of(
+            &s.vault(&["export", "bank", "--field", "username"])
+                .assert()
+                .success()
+        ),
+        "dustin\n"
+    );
+    assert_eq!(
+        stdout_of(&s.vault(&["export", "bank", "-f", "pin"]).assert().success()),
+        "1234\n"
+    );
+    let a = s
+        .vault(&["export", "bank", "--field", "nope"])
+        .assert()
+        .code(3);
+    assert_one_line_error(&a, "no field 'nope'");
+    let a = s.vault(&["export", "nope"]).assert().code(3);
+    assert_one_line_error(&a, "no entry 'nope'");
+}
+
+#[test]
+fn json_is_the_whole_entry_for_jq() {
+    let s = with_bank();
+    let a = s
+        .vault(&["export", "bank", "--format", "json"])
+        .assert()
+        .success();
+    let entry: serde_json::Value = serde_json::from_str(&stdout_of(&a)).unwrap();
+    assert_eq!(entry["password"], "it's $x");
+    assert_eq!(entry["fields"]["pin"], "1234");
+    assert_eq!(entry["tags"][0], "finance");
+    s.vault(&["export", "bank", "--format", "json", "--field", "pin"])
+        .assert()
+        .code(2);
+}
+
+#[test]
+fn env_lines_survive_a_real_shell() {
+    let s = with_bank();
+    let env = stdout_of(
+        &s.vault(&["export", "bank", "--format", "env"])
+            .assert()
+            .success(),
+    );
+    assert!(env.contains("BANK_PASSWORD='it'\\''s $x'\n"), "{env}");
+    let script =
+        format!("{env}\nprintf '%s|%s|%s' \"$BANK_PASSWORD\" \"$BANK_USERNAME\" \"$BANK_PIN\"");
+    let out = run_ok(StdCommand::new("sh").args(["-c", &script]));
+    assert_eq!(String::from_utf8(out).unwrap(), "it's $x|dustin|1234");
+    let one = stdout_of(
+        &s.vault(&["export", "bank", "--format", "env", "--field", "username"])
+            .assert()
+            .success(),
+    );
+    assert_eq!(one, "BANK_USERNAME='dustin'\n");
+}
+
+#[test]
+fn output_file_is_new_and_private_even_over_an_open_one() {
+    let s = with_bank();
+    let out = s.path("secret.out");
+    fs::write(&out, "old").unwrap();
+    chmod(&out, 0o644);
+    let a = s
+        .vault(&["export", "bank", "-o", out.to_str().unwrap()])
+        .assert()
+        .success();
+    assert!(stdout_of(&a).is_empty());
+    assert_eq!(fs::read_to_string(&out).unwrap(), "it's $x\n");
+    assert_eq!(mode(&out), 0o600);
+}
+
+#[test]
+fn export_takes_no_lock_and_never_writes() {
+    let s = with_bank();
+    fs::remove_file(s.path("vault.age.lock")).unwrap();
+    let before = s.bytes();
+    s.vault(&["export", "bank"]).assert().success();
+    s.vault(&["list"]).assert().success();
+    s.vault(&["show", "bank"]).assert().success();
+    assert_eq!(s.bytes(), before);
+    assert!(
+        !s.path("vault.age.lock").exists(),
+        "a reader creates no lock file"
+    );
+    assert!(!s.path("vault.age.bak").exists());
+}
+
+#[test]
+fn export_from_a_read_only_copy_works() {
+    // A service account reads a vault it cannot write (nor create a lock beside).
+    let s = with_bank();
+    let ro = s.path("ro");
+    fs::create_dir(&ro).unwrap();
+    fs::copy(s.vault_path(), ro.join("vault.age")).unwrap();
+    chmod(&ro, 0o555);
+    let a = s
+        .vault(&[
+            "export",
+            "bank",
+            "--vault",
+            ro.join("vault.age").to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    assert_eq!(stdout_of(&a), "it's $x\n");
+    chmod(&ro, 0o755);
+}

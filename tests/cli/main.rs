@@ -1,0 +1,10 @@
+//! The real `vault` binary on real files, as a user and a cron job meet it.
+
+mod common;
+mod entries;
+mod errors;
+mod export;
+mod interop;
+mod keys;
+mod recipients;
+mod writers;

@@ -1,0 +1,64 @@
+//! Writers at once, a held lock, and what a killed writer leaves behind.
+
+use std::fs::{self, OpenOptions};
+use std::thread;
+
+use crate::common::*;
+
+#[test]
+fn writers_adding_different_entries_at_once_lose_nothing() {
+    let s = Sandbox::init();
+    let handles: Vec<_> = (0..8)
+        .map(|i| {
+            let mut cmd = s.vault(&["add", &format!("entry-{i}")]);
+            cmd.write_stdin(format!("pw-{i}\n"));
+            thread::spawn(move || cmd.assert().success())
+        })
+        .collect();
+    for handle in handles {
+        handle.join().unwrap();
+    }
+    let list = stdout_of(&s.vault(&["list"]).assert().success());
+    let expected: Vec<String> = (0..8).map(|i| format!("entry-{i}")).collect();
+    assert_eq!(list.lines().collect::<Vec<_>>(), expected);
+    for i in 0..8 {
+        assert_eq!(s.export(&format!("entry-{i}")), format!("pw-{i}\n"));
+    }
+}
+
+#[test]
+fn a_writer_gives_up_on_a_held_lock_with_exit_7_and_readers_are_not_blocked() {
+    let s = Sandbox::init();
+    s.add("bank", "pw");
+    let before = s.bytes();
+    let lock = OpenOptions::new()
+        .write(true)
+        .open(s.path("vault.age.lock"))
+        .unwrap();
+    lock.lock().unwrap();
+    let a = s
+        .vault(&["add", "other"])
+        .write_stdin("pw\n")
+        .assert()
+        .code(7);
+    assert_one_line_error(&a, "busy");
+    assert_eq!(s.export("bank"), "pw\n");
+    assert_eq!(s.bytes(), before);
+    lock.unlock().unwrap();
+    s.add("other", "pw");
+}
+
+#[test]
+fn temp_files_left_by_a_killed_writer_are_cleaned_by_the_next() {
+    let s = Sandbox::init();
+    let leftover = s.path(".vault.age.Xk2j9a.tmp");
+    fs::write(&leftover, "half a save").unwrap();
+    s.add("bank", "pw");
+    assert!(!leftover.exists());
+    let names: Vec<String> = fs::read_dir(s.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.') && n.contains(".age."))
+        .collect();
+    assert!(names.is_empty(), "{names:?}");
+}

@@ -1,5 +1,5 @@
 //! Everything that differs between operating systems, in one place: default paths, the
-//! key-file permission check, private file creation and directory sync.
+//! key-file permission check, private file creation, directory sync and process hardening.
 
 use std::fs::{self, File};
 use std::io;
@@ -53,6 +53,12 @@ pub fn copy_permissions(like: &fs::Metadata, file: &File) -> io::Result<()> {
 /// Makes a rename inside `dir` durable.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     imp::sync_dir(dir)
+}
+
+/// Keeps decrypted secrets out of core dumps and away from other processes of the same user
+/// that would attach a debugger. Best effort: a failure leaves the process as it was.
+pub fn harden_process() {
+    imp::harden_process();
 }
 
 #[cfg(unix)]
@@ -129,6 +135,18 @@ mod imp {
     pub fn sync_dir(dir: &Path) -> io::Result<()> {
         File::open(dir)?.sync_all()
     }
+
+    pub fn harden_process() {
+        use rustix::process::{Resource, Rlimit, setrlimit};
+        let none = Rlimit {
+            current: Some(0),
+            maximum: Some(0),
+        };
+        setrlimit(Resource::Core, none).ok();
+        // Non-dumpable also bars ptrace and /proc/PID/mem from other processes of this user.
+        #[cfg(target_os = "linux")]
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable).ok();
+    }
 }
 
 #[cfg(windows)]
@@ -178,4 +196,7 @@ mod imp {
     pub fn sync_dir(_dir: &Path) -> io::Result<()> {
         Ok(())
     }
+
+    /// Windows writes no core files by default; crash dumps (WER) are a system setting.
+    pub fn harden_process() {}
 }

@@ -31,6 +31,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
             return ExitCode::from(u8::try_from(err.exit_code()).unwrap_or(2));
         }
     };
+    os::harden_process();
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         // `vault list | head -1`: the reader has what it wanted.

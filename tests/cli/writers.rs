@@ -62,3 +62,35 @@ fn temp_files_left_by_a_killed_writer_are_cleaned_by_the_next() {
         .collect();
     assert!(names.is_empty(), "{names:?}");
 }
+
+#[test]
+fn a_process_holding_secrets_cannot_dump_core() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let s = Sandbox::init();
+    // `vault add` waits on stdin for the password: look at its limits meanwhile.
+    let mut child = Command::new(BIN)
+        .args(["add", "probe"])
+        .env("VAULT_FILE", s.vault_path())
+        .env("VAULT_IDENTITY", s.key())
+        .stdin(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let limits_path = format!("/proc/{}/limits", child.id());
+    let mut core_line = String::new();
+    for _ in 0..200 {
+        let limits = fs::read_to_string(&limits_path).unwrap_or_default();
+        if let Some(line) = limits.lines().find(|l| l.starts_with("Max core file size")) {
+            core_line = line.to_owned();
+            if line.split_whitespace().nth(4) == Some("0") {
+                break;
+            }
+        }
+        thread::sleep(std::time::Duration::from_millis(10));
+    }
+    child.stdin.take().unwrap().write_all(b"pw\n").unwrap();
+    assert!(child.wait().unwrap().success());
+    let fields: Vec<&str> = core_line.split_whitespace().collect();
+    assert_eq!(fields.get(4..6), Some(&["0", "0"][..]), "{core_line}");
+}

@@ -36,6 +36,14 @@ impl Sandbox {
         self.dir.path().join(name)
     }
 
+    /// A file only we can read (a passphrase file), holding `content`.
+    pub fn private_file(&self, name: &str, content: &str) -> PathBuf {
+        let path = self.path(name);
+        fs::write(&path, content).unwrap();
+        chmod(&path, 0o600);
+        path
+    }
+
     pub fn vault_path(&self) -> PathBuf {
         self.path("vault.age")
     }

@@ -265,9 +265,7 @@ fn rustix_like_euid() -> u32 {
 #[test]
 fn wrong_passphrase_and_no_terminal_fail_at_once() {
     let s = Sandbox::new();
-    let pass = s.path("pass");
-    fs::write(&pass, "right\n").unwrap();
-    chmod(&pass, 0o600);
+    let pass = s.private_file("pass", "right\n");
     s.vault(&["init", "--passphrase-file", pass.to_str().unwrap()])
         .assert()
         .success();
@@ -290,9 +288,7 @@ fn wrong_passphrase_and_no_terminal_fail_at_once() {
         .assert()
         .code(4);
 
-    let wrong = s.path("wrong");
-    fs::write(&wrong, "wrong\n").unwrap();
-    chmod(&wrong, 0o600);
+    let wrong = s.private_file("wrong", "wrong\n");
     let a = s
         .vault(&[
             "export",

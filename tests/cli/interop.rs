@@ -121,9 +121,7 @@ fn ssh_keys_from_ssh_keygen_are_identities_and_recipients() {
 fn an_encrypted_ssh_key_takes_its_passphrase_from_a_file() {
     let s = Sandbox::new();
     let key = ssh_keygen(&s, "id_ed25519", &["-t", "ed25519"], "ssh pass");
-    let pass = s.path("pass");
-    fs::write(&pass, "ssh pass\n").unwrap();
-    chmod(&pass, 0o600);
+    let pass = s.private_file("pass", "ssh pass\n");
     let key = key.to_str().unwrap();
     s.vault(&[
         "init",

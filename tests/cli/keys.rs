@@ -54,9 +54,7 @@ fn init_refuses_an_existing_vault_and_reuses_an_existing_identity() {
 #[test]
 fn passphrase_identity_is_an_age_p_file_the_age_cli_opens() {
     let s = Sandbox::new();
-    let pass = s.path("pass");
-    fs::write(&pass, "open sesame\n").unwrap();
-    chmod(&pass, 0o600);
+    let pass = s.private_file("pass", "open sesame\n");
     s.vault(&["init", "--passphrase-file", pass.to_str().unwrap()])
         .assert()
         .success();
@@ -116,9 +114,7 @@ fn passphrase_identity_is_an_age_p_file_the_age_cli_opens() {
 #[test]
 fn passphrase_from_a_pipe_is_accepted() {
     let s = Sandbox::new();
-    let pass = s.path("pass");
-    fs::write(&pass, "pipe pass\n").unwrap();
-    chmod(&pass, 0o600);
+    let pass = s.private_file("pass", "pipe pass\n");
     s.vault(&["init", "--passphrase-file", pass.to_str().unwrap()])
         .assert()
         .success();

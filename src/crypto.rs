@@ -7,7 +7,7 @@ use age::armor::ArmoredReader;
 use age::secrecy::SecretString;
 use zeroize::Zeroizing;
 
-use crate::secret::{Secret, SecretBuf};
+use crate::secret::Secret;
 
 /// scrypt work factor for passphrase-protected identities: what the `age` CLI writes (~0.5 s
 /// here). The crate would calibrate ~20 on this kind of machine: seconds and ~1 GB per unlock.
@@ -116,14 +116,28 @@ pub fn decrypt(
     ciphertext: &[u8],
     identities: &[AgeIdentity],
 ) -> Result<Zeroizing<Vec<u8>>, DecryptFailure> {
-    let decryptor = open(ciphertext)?;
+    // Binary files (what age and vault write) skip the armor layer and its extra copy.
+    if ciphertext.starts_with(b"age-encryption.org/") {
+        let decryptor =
+            age::Decryptor::new_buffered(ciphertext).map_err(|e| map_open_error(e, ciphertext))?;
+        decrypt_with(decryptor, ciphertext.len(), identities)
+    } else {
+        decrypt_with(open(ciphertext)?, ciphertext.len(), identities)
+    }
+}
+
+fn decrypt_with<R: std::io::BufRead>(
+    decryptor: age::Decryptor<R>,
+    size_hint: usize,
+    identities: &[AgeIdentity],
+) -> Result<Zeroizing<Vec<u8>>, DecryptFailure> {
     if decryptor.is_scrypt() {
         return Err(DecryptFailure::PassphraseFile);
     }
     let reader = decryptor
         .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
         .map_err(map_decrypt_error)?;
-    read_all(reader, ciphertext.len())
+    read_all(reader, size_hint)
 }
 
 /// Decrypts an age file made with a passphrase (`age -p`).
@@ -163,7 +177,12 @@ pub fn looks_like_age(data: &[u8]) -> bool {
 fn open(
     ciphertext: &[u8],
 ) -> Result<age::Decryptor<ArmoredReader<std::io::BufReader<&[u8]>>>, DecryptFailure> {
-    age::Decryptor::new_buffered(ArmoredReader::new(ciphertext)).map_err(|err| match err {
+    age::Decryptor::new_buffered(ArmoredReader::new(ciphertext))
+        .map_err(|err| map_open_error(err, ciphertext))
+}
+
+fn map_open_error(err: age::DecryptError, ciphertext: &[u8]) -> DecryptFailure {
+    match err {
         age::DecryptError::UnknownFormat => DecryptFailure::UnknownAgeFormat,
         age::DecryptError::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
             if looks_like_age(ciphertext) {
@@ -174,7 +193,7 @@ fn open(
         }
         age::DecryptError::InvalidMac => DecryptFailure::Tampered,
         _ => DecryptFailure::NotAge,
-    })
+    }
 }
 
 fn map_decrypt_error(err: age::DecryptError) -> DecryptFailure {
@@ -192,13 +211,16 @@ fn map_decrypt_error(err: age::DecryptError) -> DecryptFailure {
 }
 
 fn read_all(mut reader: impl Read, size_hint: usize) -> Result<Zeroizing<Vec<u8>>, DecryptFailure> {
-    // Sized up front so the plaintext is never reallocated, which would leave copies behind.
-    let mut plaintext = SecretBuf::with_capacity(size_hint);
-    std::io::copy(&mut reader, &mut plaintext).map_err(|e| match e.kind() {
-        std::io::ErrorKind::UnexpectedEof => DecryptFailure::Truncated,
-        _ => DecryptFailure::Tampered,
-    })?;
-    Ok(plaintext.into_inner())
+    // The plaintext is shorter than the ciphertext: sized up front, the buffer is never
+    // reallocated (which would leave copies behind), and read_to_end fills it in place.
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(size_hint));
+    reader
+        .read_to_end(&mut plaintext)
+        .map_err(|e| match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => DecryptFailure::Truncated,
+            _ => DecryptFailure::Tampered,
+        })?;
+    Ok(plaintext)
 }
 
 pub fn to_secret_string(secret: &Secret) -> SecretString {

@@ -254,7 +254,7 @@ fn probe_format(plaintext: &[u8]) -> Option<u64> {
 
 /// serde's messages can quote the offending value ("invalid type: string \"hunter2\""), which
 /// may be a secret: keep only the kinds of message that cannot, plus the position.
-fn describe_json_error(err: &serde_json::Error) -> String {
+pub(crate) fn describe_json_error(err: &serde_json::Error) -> String {
     use serde_json::error::Category;
     let at = format!("line {} column {}", err.line(), err.column());
     match err.classify() {
@@ -272,7 +272,7 @@ fn describe_json_error(err: &serde_json::Error) -> String {
     }
 }
 
-fn duplicate_key<E: de::Error>(key: &str) -> E {
+pub(crate) fn duplicate_key<E: de::Error>(key: &str) -> E {
     let shown: String = key.chars().take(64).flat_map(char::escape_debug).collect();
     E::custom(format_args!("duplicate key \"{shown}\""))
 }

@@ -10,6 +10,7 @@ pub mod document;
 pub mod error;
 pub mod generate;
 pub mod identity;
+pub mod lookup;
 pub mod os;
 pub mod secret;
 pub mod store;

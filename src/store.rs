@@ -13,9 +13,12 @@ use std::time::{Duration, Instant};
 use crate::atomic::{self, Mode};
 use crate::change::Change;
 use crate::crypto::{self, AgeRecipient, DecryptFailure};
-use crate::document::{Document, Extra, ParseError, Recipient};
+use zeroize::Zeroizing;
+
+use crate::document::{Document, Entry, Extra, ParseError, Recipient};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
+use crate::lookup;
 use crate::os;
 
 /// How long a writer waits for another one to finish.
@@ -102,16 +105,32 @@ impl Store {
         Ok(doc)
     }
 
+    /// One entry, without building the rest of the document: the read a job makes.
+    /// Takes no lock and never writes.
+    pub fn load_entry(&self, identity: &Identity, name: &str) -> Result<Option<Entry>> {
+        let ciphertext = self.read()?;
+        let plaintext = self.decrypt(&ciphertext, identity)?;
+        lookup::find_entry(&plaintext, name).map_err(|err| self.invalid(err))
+    }
+
     fn open(&self, ciphertext: &[u8], identity: &Identity) -> Result<(Document, usize)> {
-        let plaintext =
-            crypto::decrypt(ciphertext, identity.keys()).map_err(|failure| match failure {
-                DecryptFailure::NoMatch => Error::NoMatchingIdentity {
-                    identity: identity.path().to_owned(),
-                    vault: self.path.clone(),
-                },
-                other => self.unreadable(other.describe()),
-            })?;
-        let doc = Document::parse(&plaintext).map_err(|err| match err {
+        let plaintext = self.decrypt(ciphertext, identity)?;
+        let doc = Document::parse(&plaintext).map_err(|err| self.invalid(err))?;
+        Ok((doc, plaintext.len()))
+    }
+
+    fn decrypt(&self, ciphertext: &[u8], identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
+        crypto::decrypt(ciphertext, identity.keys()).map_err(|failure| match failure {
+            DecryptFailure::NoMatch => Error::NoMatchingIdentity {
+                identity: identity.path().to_owned(),
+                vault: self.path.clone(),
+            },
+            other => self.unreadable(other.describe()),
+        })
+    }
+
+    fn invalid(&self, err: ParseError) -> Error {
+        match err {
             ParseError::TooNew(found) => Error::VaultTooNew {
                 path: self.path.clone(),
                 found,
@@ -120,8 +139,7 @@ impl Store {
             ParseError::Invalid(reason) => {
                 self.unreadable(format!("its document is invalid: {reason}"))
             }
-        })?;
-        Ok((doc, plaintext.len()))
+        }
     }
 
     fn save(

@@ -27,12 +27,11 @@ pub fn run(
     }
     let identity = ctx.identity(Prompting::OnlyInteractive)?;
     let store = ctx.store()?;
-    let doc = store.load(&identity)?;
-    let entry = doc
-        .entry(name)
+    let entry = store
+        .load_entry(&identity, name)?
         .ok_or_else(|| no_entry(name, store.path()))?;
     let mut out = SecretBuf::with_capacity(4096);
-    render(&mut out, name, entry, field, format)
+    render(&mut out, name, &entry, field, format)
         .map_err(|e| Error::io("cannot format the entry", e))??;
     let mut bytes = out.into_inner();
     if no_newline && bytes.last() == Some(&b'\n') {

@@ -64,6 +64,29 @@ pub fn generate() -> NewIdentity {
     }
 }
 
+/// Creates a new identity file at `path` (0600, its directory 0700 if new; never replacing a
+/// file), encrypted with `passphrase` as `age -p` would, or plain when there is none.
+pub fn create(path: &Path, passphrase: Option<&Secret>) -> Result<Identity> {
+    let new = generate();
+    let contents = match passphrase {
+        None => Zeroizing::new(new.file_text.expose().as_bytes().to_vec()),
+        Some(passphrase) => Zeroizing::new(
+            crypto::encrypt_with_passphrase(
+                new.file_text.expose().as_bytes(),
+                passphrase,
+                crypto::SCRYPT_WORK_FACTOR,
+            )
+            .map_err(|reason| Error::other(format!("cannot encrypt the identity: {reason}")))?,
+        ),
+    };
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        os::create_private_dir_all(dir)
+            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
+    }
+    write_new(path, &contents)?;
+    parse_age(path, new.file_text.expose())
+}
+
 /// Reads the identity at `path`, asking for a passphrase if it is encrypted.
 pub fn load(path: &Path, ask: AskPassphrase) -> Result<Identity> {
     check_private(path, "identity file")?;

@@ -68,6 +68,26 @@ impl Store {
         self.open(&ciphertext, identity).map(|(doc, _)| doc)
     }
 
+    /// Creates an empty vault encrypted to `identity`'s keys (the first named `operator`);
+    /// refuses if one exists.
+    pub fn create_for(&self, identity: &Identity) -> Result<()> {
+        let recipients = identity
+            .recipients()
+            .iter()
+            .enumerate()
+            .map(|(i, key)| Recipient {
+                name: if i == 0 {
+                    OPERATOR.into()
+                } else {
+                    format!("{OPERATOR}-{}", i + 1)
+                },
+                key: key.clone(),
+                extra: Extra::default(),
+            })
+            .collect();
+        self.create(&Document::new(recipients), identity)
+    }
+
     /// Writes a new vault holding `doc`; refuses if one exists.
     pub fn create(&self, doc: &Document, identity: &Identity) -> Result<()> {
         let dir = atomic::parent_dir(&self.path);

@@ -3,15 +3,9 @@
 use std::fs;
 use std::path::Path;
 
-use zeroize::Zeroizing;
-
 use super::{Context, Prompting, prompt};
-use crate::crypto::{self, SCRYPT_WORK_FACTOR};
-use crate::document::{Document, Extra, Recipient};
 use crate::error::{Error, Result};
-use crate::identity::{self, Identity};
-use crate::os;
-use crate::store::OPERATOR;
+use crate::identity;
 
 pub fn init(ctx: &Context, no_passphrase: bool) -> Result<()> {
     let store = ctx.store()?;
@@ -28,61 +22,27 @@ pub fn init(ctx: &Context, no_passphrase: bool) -> Result<()> {
         );
         identity
     } else {
-        create_identity(&identity_path, no_passphrase, ctx.passphrase_file())?
-    };
-    let recipients = identity
-        .recipients()
-        .iter()
-        .enumerate()
-        .map(|(i, key)| Recipient {
-            name: if i == 0 {
-                OPERATOR.into()
+        let passphrase = if no_passphrase {
+            None
+        } else {
+            Some(prompt::new_passphrase(ctx.passphrase_file())?)
+        };
+        let identity = identity::create(&identity_path, passphrase.as_ref())?;
+        eprintln!(
+            "vault: created identity {} ({}); public key {}",
+            identity_path.display(),
+            if no_passphrase {
+                "no passphrase"
             } else {
-                format!("{OPERATOR}-{}", i + 1)
+                "passphrase-protected"
             },
-            key: key.clone(),
-            extra: Extra::default(),
-        })
-        .collect();
-    store.create(&Document::new(recipients), &identity)?;
+            identity.recipients().join(", ")
+        );
+        identity
+    };
+    store.create_for(&identity)?;
     eprintln!("vault: created {}", store.path().display());
     Ok(())
-}
-
-fn create_identity(
-    path: &Path,
-    no_passphrase: bool,
-    passphrase_file: Option<&Path>,
-) -> Result<Identity> {
-    let new = identity::generate();
-    let contents = if no_passphrase {
-        Zeroizing::new(new.file_text.expose().as_bytes().to_vec())
-    } else {
-        let passphrase = prompt::new_passphrase(passphrase_file)?;
-        let encrypted = crypto::encrypt_with_passphrase(
-            new.file_text.expose().as_bytes(),
-            &passphrase,
-            SCRYPT_WORK_FACTOR,
-        )
-        .map_err(|reason| Error::other(format!("cannot encrypt the identity: {reason}")))?;
-        Zeroizing::new(encrypted)
-    };
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        os::create_private_dir_all(dir)
-            .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e))?;
-    }
-    identity::write_new(path, &contents)?;
-    eprintln!(
-        "vault: created identity {} ({}); public key {}",
-        path.display(),
-        if no_passphrase {
-            "no passphrase"
-        } else {
-            "passphrase-protected"
-        },
-        new.recipient
-    );
-    identity::parse_age(path, new.file_text.expose())
 }
 
 pub fn keygen(output: &Path) -> Result<()> {

@@ -5,7 +5,9 @@ use crate::document::{Document, Entry, Recipient, validate_name};
 use crate::error::{Error, Result};
 
 // A change lives briefly, one at a time: boxing its entries would buy nothing.
+// Debug shows entries as Entry's own Debug does: names and shape, no secret.
 #[allow(clippy::large_enum_variant)]
+#[derive(Debug)]
 pub enum Change {
     /// A new entry; refused if the name is taken.
     Add { name: String, entry: Entry },

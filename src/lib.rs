@@ -14,5 +14,7 @@ pub mod lookup;
 pub mod os;
 pub mod secret;
 pub mod store;
+pub mod text;
+pub mod tui;
 
 pub use error::Error;

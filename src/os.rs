@@ -55,6 +55,14 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     imp::sync_dir(dir)
 }
 
+/// A flag raised when the process is asked to stop (SIGTERM, SIGHUP, SIGINT), so the terminal
+/// interface can put the terminal back before it exits.
+pub fn termination_flag() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+    let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    imp::on_termination(&flag);
+    flag
+}
+
 /// Keeps decrypted secrets out of core dumps and away from other processes of the same user
 /// that would attach a debugger. Best effort: a failure leaves the process as it was.
 pub fn harden_process() {
@@ -136,6 +144,13 @@ mod imp {
         File::open(dir)?.sync_all()
     }
 
+    pub fn on_termination(flag: &std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        for signal in [SIGTERM, SIGHUP, SIGINT] {
+            signal_hook::flag::register(signal, flag.clone()).ok();
+        }
+    }
+
     pub fn harden_process() {
         use rustix::process::{Resource, Rlimit, setrlimit};
         let none = Rlimit {
@@ -199,4 +214,8 @@ mod imp {
 
     /// Windows writes no core files by default; crash dumps (WER) are a system setting.
     pub fn harden_process() {}
+
+    /// A console's Ctrl-C reaches the interface as a key in raw mode; closing the window ends
+    /// the process without a signal to catch.
+    pub fn on_termination(_flag: &std::sync::Arc<std::sync::atomic::AtomicBool>) {}
 }

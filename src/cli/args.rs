@@ -14,7 +14,7 @@ use crate::generate::DEFAULT_LENGTH;
     name = "vault",
     version,
     about = "A password vault for the terminal: one age-encrypted file that cron jobs read with keys of their own",
-    arg_required_else_help = true,
+    long_about = "A password vault for the terminal: one age-encrypted file that cron jobs read with keys of their own.\n\nWith no command, vault opens its terminal interface.",
     after_help = "Exit codes: 0 ok, 1 other failure, 2 usage, 3 no such entry or field, 4 cannot decrypt, \
                   5 identity file refused, 6 vault unreadable, 7 vault busy or changed meanwhile."
 )]
@@ -31,6 +31,11 @@ pub struct Cli {
     /// file, which must be private (0600) or a pipe such as /dev/fd/3
     #[arg(long, global = true, value_name = "PATH")]
     pub passphrase_file: Option<PathBuf>,
+
+    /// With no command: lock the terminal interface after this long without a key
+    /// (e.g. 90s, 5m, 1h)
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub lock_after: std::time::Duration,
 
     #[command(subcommand)]
     pub command: Option<Command>,

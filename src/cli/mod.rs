@@ -44,13 +44,21 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
 }
 
 fn dispatch(cli: Cli) -> Result<()> {
-    let Some(command) = cli.command else {
-        return Err(Error::Usage("no command given; see vault --help".into()));
-    };
     let ctx = Context {
         vault: cli.vault.filter(|p| !p.as_os_str().is_empty()),
         identity: cli.identity.filter(|p| !p.as_os_str().is_empty()),
         passphrase_file: cli.passphrase_file,
+    };
+    let Some(command) = cli.command else {
+        let paths = crate::tui::Paths {
+            vault: ctx.vault_path()?,
+            identity: ctx.identity_path()?,
+        };
+        let passphrase = ctx
+            .passphrase_file()
+            .map(prompt::read_passphrase_file)
+            .transpose()?;
+        return crate::tui::run(&paths, cli.lock_after, passphrase);
     };
     match command {
         Command::Init { no_passphrase } => keys::init(&ctx, no_passphrase),

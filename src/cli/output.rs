@@ -23,20 +23,7 @@ pub fn stdout(bytes: &[u8]) -> Result<()> {
         .map_err(|e| Error::io("cannot write to standard output", e))
 }
 
-/// A value fit for a terminal: control characters (an escape sequence in a hand-made vault)
-/// are shown escaped rather than obeyed.
+/// A value fit for a terminal, on one line.
 pub fn printable(value: &str) -> Cow<'_, str> {
-    if value.chars().any(char::is_control) {
-        let mut shown = String::with_capacity(value.len() * 2);
-        for c in value.chars() {
-            if c.is_control() {
-                shown.extend(c.escape_debug());
-            } else {
-                shown.push(c);
-            }
-        }
-        Cow::Owned(shown)
-    } else {
-        Cow::Borrowed(value)
-    }
+    crate::text::printable(value, false)
 }

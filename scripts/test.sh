@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine: installs the tools the tests drive
-# (the age CLI, jq, ssh-keygen, script), then the unit and integration tests.
+# (the age CLI, jq, ssh-keygen, script, tmux), then the unit and integration tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(age jq openssh-client bsdutils)
+packages=(age jq openssh-client bsdutils tmux)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

@@ -55,7 +55,7 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     imp::sync_dir(dir)
 }
 
-/// A flag raised when the process is asked to stop (SIGTERM, SIGHUP, SIGINT), so the terminal
+/// A flag raised when the process is asked to stop (SIGTERM, SIGINT), so the terminal
 /// interface can put the terminal back before it exits.
 pub fn termination_flag() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     let flag = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
@@ -145,8 +145,10 @@ mod imp {
     }
 
     pub fn on_termination(flag: &std::sync::Arc<std::sync::atomic::AtomicBool>) {
-        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-        for signal in [SIGTERM, SIGHUP, SIGINT] {
+        use signal_hook::consts::{SIGINT, SIGTERM};
+        // SIGHUP keeps its default and ends the process: the terminal is gone, there is nothing
+        // to put back, and crossterm would keep polling the dead tty instead of returning.
+        for signal in [SIGTERM, SIGINT] {
             signal_hook::flag::register(signal, flag.clone()).ok();
         }
     }

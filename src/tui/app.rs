@@ -207,6 +207,8 @@ impl App {
                 doc: Some(doc),
             })) => {
                 self.screen = Screen::Main(Box::new(Main::new(identity, doc)));
+                // Idle time counts from here: an unlock can take longer than the lock delay.
+                self.last_input = Instant::now();
             }
             Done::Opened(Ok(Opened {
                 identity,
@@ -807,6 +809,25 @@ pub(crate) mod tests {
         assert!(matches!(&app.screen, Screen::Unlock(u) if u.locked));
         let effects = press(&mut app, KeyCode::Enter);
         assert!(matches!(&effects[..], [Effect::Open { passphrase: None }]));
+    }
+
+    #[test]
+    fn idle_time_counts_from_the_unlock_not_from_the_key_that_started_it() {
+        let mut app = main_app();
+        app.lock_after = Duration::from_millis(50);
+        app.lock();
+        press(&mut app, KeyCode::Enter);
+        std::thread::sleep(Duration::from_millis(80));
+        let opened = Opened {
+            identity: identity(),
+            doc: Some(sample_doc()),
+        };
+        app.update(Msg::Done(Done::Opened(Ok(opened))));
+        app.update(Msg::Tick);
+        assert!(
+            matches!(app.screen, Screen::Main(_)),
+            "locked again at once"
+        );
     }
 
     #[test]

@@ -7,4 +7,5 @@ mod export;
 mod interop;
 mod keys;
 mod recipients;
+mod tui;
 mod writers;

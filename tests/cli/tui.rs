@@ -1,0 +1,356 @@
+//! The terminal interface in a real pseudo-terminal: tmux runs the binary, send-keys types,
+//! capture-pane reads the screen.
+
+use std::fs;
+use std::path::Path;
+use std::process::Command as StdCommand;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::common::*;
+
+const PASSPHRASE: &str = "correct horse";
+
+/// One tmux server of its own (no user config), with `vault` running in an 80x24 pane.
+struct Pane {
+    socket: String,
+}
+
+impl Pane {
+    fn start(s: &Sandbox, args: &str) -> Pane {
+        static NEXT: AtomicUsize = AtomicUsize::new(0);
+        let socket = format!(
+            "vault-test-{}-{}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::SeqCst)
+        );
+        let command = format!(
+            "env VAULT_FILE='{}' VAULT_IDENTITY='{}' '{BIN}' {args}; echo EXITED rc=$?; sleep 600",
+            s.vault_path().display(),
+            s.key().display()
+        );
+        let pane = Pane { socket };
+        pane.tmux(&[
+            "-f",
+            "/dev/null",
+            "new-session",
+            "-d",
+            "-s",
+            "t",
+            "-x",
+            "80",
+            "-y",
+            "24",
+            &command,
+        ]);
+        pane
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = StdCommand::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux runs");
+        assert!(
+            out.status.success(),
+            "tmux {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for key in keys {
+            self.tmux(&["send-keys", "-t", "t", key]);
+            // One key at a time: Esc followed at once by a letter reads as Alt-letter.
+            thread::sleep(Duration::from_millis(40));
+        }
+    }
+
+    fn text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", "t", "-l", text]);
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    /// Waits until the screen shows `text` (a guard against hanging, not a speed check).
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {text:?}; the screen shows:\n{screen}"
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    fn wait_without(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let screen = self.screen();
+            if !screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited for {text:?} to go; the screen shows:\n{screen}"
+            );
+            thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The pid of `vault` itself: the child of the pane's shell.
+    fn vault_pid(&self) -> String {
+        let shell = self
+            .tmux(&["display", "-p", "-t", "t", "#{pane_pid}"])
+            .trim()
+            .to_owned();
+        let children = fs::read_to_string(format!("/proc/{shell}/task/{shell}/children")).unwrap();
+        children
+            .split_whitespace()
+            .next()
+            .expect("vault runs")
+            .to_owned()
+    }
+}
+
+impl Drop for Pane {
+    fn drop(&mut self) {
+        StdCommand::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .arg("kill-server")
+            .output()
+            .ok();
+    }
+}
+
+/// A vault with a passphrase-protected identity and three entries.
+fn sandbox() -> (Sandbox, std::path::PathBuf) {
+    let s = Sandbox::new();
+    let pass = s.private_file("pass", &format!("{PASSPHRASE}\n"));
+    let p = pass.to_str().unwrap().to_owned();
+    s.vault(&["init", "--passphrase-file", &p])
+        .assert()
+        .success();
+    for (name, user) in [
+        ("bank/checking", "dustin"),
+        ("bank/savings", "dustin"),
+        ("mail", "d@example.org"),
+    ] {
+        s.vault(&["add", name, "--username", user, "--passphrase-file", &p])
+            .write_stdin(format!("pw-of-{name}\n"))
+            .assert()
+            .success();
+    }
+    (s, pass)
+}
+
+fn export(s: &Sandbox, pass: &Path, name: &str) -> String {
+    stdout_of(
+        &s.vault(&["export", name, "--passphrase-file", pass.to_str().unwrap()])
+            .assert()
+            .success(),
+    )
+}
+
+fn unlock(pane: &Pane) {
+    pane.wait_for("passphrase");
+    pane.text(PASSPHRASE);
+    pane.keys(&["Enter"]);
+    pane.wait_for("entries 3/3");
+}
+
+#[test]
+fn find_an_entry_give_it_a_generated_password_and_the_job_sees_it() {
+    let (s, pass) = sandbox();
+    let pane = Pane::start(&s, "");
+    pane.wait_for("passphrase");
+    pane.text("wrong");
+    pane.keys(&["Enter"]);
+    pane.wait_for("wrong passphrase, try again");
+    unlock(&pane);
+
+    pane.keys(&["/"]);
+    pane.text("sav");
+    let screen = pane.wait_for("entries 1/3");
+    assert!(
+        screen.contains("bank/savings") && !screen.contains("bank/checking"),
+        "{screen}"
+    );
+    pane.keys(&["Enter", "r"]);
+    pane.wait_for("pw-of-bank/savings");
+    pane.keys(&["r"]);
+    pane.wait_without("pw-of-bank/savings");
+
+    pane.keys(&["e"]);
+    pane.wait_for("edit bank/savings");
+    pane.keys(&["Tab", "Tab", "C-g", "Enter"]);
+    pane.wait_for("saved");
+    let new_password = export(&s, &pass, "bank/savings");
+    assert_eq!(
+        new_password.trim_end().chars().count(),
+        24,
+        "{new_password}"
+    );
+    let shown = stdout_of(
+        &s.vault(&[
+            "show",
+            "bank/savings",
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+        ])
+        .assert()
+        .success(),
+    );
+    assert!(shown.contains("1 earlier password"), "{shown}");
+
+    pane.keys(&["q"]);
+    let screen = pane.wait_for("EXITED rc=0");
+    assert!(
+        !screen.contains("entries"),
+        "the terminal is back as it was:\n{screen}"
+    );
+}
+
+#[test]
+fn add_and_delete_keep_what_the_cli_wrote_meanwhile() {
+    let (s, pass) = sandbox();
+    let pane = Pane::start(&s, "");
+    unlock(&pane);
+    // A cron job or a colleague's CLI adds an entry while the interface is open.
+    s.vault(&[
+        "add",
+        "from-cli",
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ])
+    .write_stdin("cli-pw\n")
+    .assert()
+    .success();
+
+    pane.keys(&["a"]);
+    pane.wait_for("add an entry");
+    pane.text("api/token");
+    pane.keys(&["Tab"]);
+    pane.text("robot");
+    pane.keys(&["Tab"]);
+    pane.text("t0ken-value");
+    pane.keys(&["Enter"]);
+    pane.wait_for("saved");
+    pane.wait_for("entries 5/5");
+    assert_eq!(export(&s, &pass, "api/token"), "t0ken-value\n");
+    assert_eq!(export(&s, &pass, "from-cli"), "cli-pw\n");
+
+    pane.keys(&["g", "d"]);
+    pane.wait_for("Delete 'api/token'? y/n");
+    pane.keys(&["y"]);
+    pane.wait_for("entries 4/4");
+    s.vault(&[
+        "export",
+        "api/token",
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ])
+    .assert()
+    .code(3);
+    pane.keys(&["C-c"]);
+    pane.wait_for("EXITED rc=0");
+}
+
+#[test]
+fn lock_drops_the_data_and_asks_again() {
+    let (s, _) = sandbox();
+    let pane = Pane::start(&s, "--lock-after 1h");
+    unlock(&pane);
+    pane.keys(&["L"]);
+    let screen = pane.wait_for("vault is locked");
+    assert!(!screen.contains("bank/checking"), "{screen}");
+    pane.text(PASSPHRASE);
+    pane.keys(&["Enter"]);
+    pane.wait_for("entries 3/3");
+}
+
+#[test]
+fn idle_time_locks_it() {
+    let (s, _) = sandbox();
+    let pane = Pane::start(&s, "--lock-after 1s");
+    unlock(&pane);
+    pane.wait_for("vault is locked");
+}
+
+#[test]
+fn sigterm_puts_the_terminal_back() {
+    let (s, _) = sandbox();
+    let pane = Pane::start(&s, "");
+    unlock(&pane);
+    let pid = pane.vault_pid();
+    run_ok(StdCommand::new("kill").args(["-TERM", &pid]));
+    let screen = pane.wait_for("EXITED");
+    assert!(!screen.contains("entries"), "{screen}");
+}
+
+#[test]
+fn first_run_creates_the_identity_and_the_vault() {
+    let s = Sandbox::new();
+    let pane = Pane::start(&s, "");
+    pane.wait_for("No vault at");
+    pane.text("new secret");
+    pane.keys(&["Tab"]);
+    pane.text("new secreX");
+    pane.keys(&["Enter"]);
+    pane.wait_for("the two passphrases differ");
+    pane.text("new secret");
+    pane.keys(&["Enter"]);
+    pane.wait_for("no entries yet");
+    pane.keys(&["q"]);
+    pane.wait_for("EXITED rc=0");
+    assert_eq!(mode(&s.key()), 0o600);
+    let pass = s.private_file("pass", "new secret\n");
+    s.vault(&["list", "--passphrase-file", pass.to_str().unwrap()])
+        .assert()
+        .success();
+}
+
+#[test]
+fn the_help_overlay_and_a_small_terminal() {
+    let (s, _) = sandbox();
+    let pane = Pane::start(&s, "");
+    unlock(&pane);
+    pane.keys(&["?"]);
+    pane.wait_for("lock now");
+    pane.keys(&["Escape"]);
+    pane.wait_without("lock now");
+    pane.tmux(&["resize-window", "-t", "t", "-x", "30", "-y", "8"]);
+    pane.wait_for("too small");
+    pane.tmux(&["resize-window", "-t", "t", "-x", "80", "-y", "24"]);
+    pane.wait_for("entries 3/3");
+}
+
+#[test]
+fn a_closed_terminal_ends_the_process() {
+    let (s, _) = sandbox();
+    let pane = Pane::start(&s, "");
+    unlock(&pane);
+    let pid = pane.vault_pid();
+    drop(pane);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Path::new(&format!("/proc/{pid}")).exists() {
+        let state = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        if state.split_whitespace().nth(2) == Some("Z") {
+            break;
+        }
+        assert!(Instant::now() < deadline, "vault {pid} still runs after its terminal closed");
+        thread::sleep(Duration::from_millis(50));
+    }
+}

@@ -655,8 +655,18 @@ pub(crate) mod tests {
         app
     }
 
-    pub fn press(app: &mut App, code: KeyCode) -> Vec<Effect> {
-        app.update(Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    pub fn press(app: &mut App, key: impl Into<KeyEvent>) -> Vec<Effect> {
+        app.update(Msg::Key(key.into()))
+    }
+
+    pub trait Ctrl {
+        fn into_ctrl(self) -> KeyEvent;
+    }
+
+    impl Ctrl for KeyCode {
+        fn into_ctrl(self) -> KeyEvent {
+            KeyEvent::new(self, KeyModifiers::CONTROL)
+        }
     }
 
     pub fn type_text(app: &mut App, text: &str) {
@@ -862,6 +872,45 @@ pub(crate) mod tests {
                 assert_eq!(unlock.passphrase.text(), "");
             }
             _ => panic!("not asking again"),
+        }
+    }
+
+    #[test]
+    fn recipients_add_a_pasted_key_and_refuse_bad_input() {
+        let mut app = main_app();
+        press(&mut app, KeyCode::Char('R'));
+        press(&mut app, KeyCode::Char('a'));
+        app.update(Msg::Paste("age1notakey".into()));
+        press(&mut app, KeyCode::Tab);
+        type_text(&mut app, "laptop");
+        assert!(press(&mut app, KeyCode::Enter).is_empty());
+        let Some(Overlay::Recipients(view)) = &main(&app).overlay else {
+            panic!("closed")
+        };
+        assert!(
+            view.error
+                .as_deref()
+                .unwrap()
+                .contains("not a valid age public key")
+        );
+
+        let key = crate::identity::generate().recipient;
+        press(&mut app, KeyCode::BackTab);
+        press(&mut app, KeyCode::Char('u').into_ctrl());
+        app.update(Msg::Paste(format!(" {key}\n")));
+        let effects = press(&mut app, KeyCode::Enter);
+        match &effects[..] {
+            [
+                Effect::Save {
+                    change: Change::Recipients { recipients, .. },
+                    ..
+                },
+            ] => {
+                assert_eq!(recipients.len(), 2);
+                assert_eq!(recipients[1].name, "laptop");
+                assert_eq!(recipients[1].key, key);
+            }
+            _ => panic!("no save"),
         }
     }
 

@@ -350,7 +350,57 @@ fn a_closed_terminal_ends_the_process() {
         if state.split_whitespace().nth(2) == Some("Z") {
             break;
         }
-        assert!(Instant::now() < deadline, "vault {pid} still runs after its terminal closed");
+        assert!(
+            Instant::now() < deadline,
+            "vault {pid} still runs after its terminal closed"
+        );
         thread::sleep(Duration::from_millis(50));
     }
+}
+
+#[test]
+fn recipients_add_a_key_file_and_refuse_a_lock_out() {
+    let (s, pass) = sandbox();
+    let (svc, _) = s.keygen("svc.txt");
+    let pane = Pane::start(&s, "");
+    unlock(&pane);
+    pane.keys(&["R"]);
+    pane.wait_for("who can decrypt");
+    pane.keys(&["a"]);
+    pane.text(svc.to_str().unwrap());
+    pane.keys(&["Tab"]);
+    pane.text("cron@backup");
+    pane.keys(&["Enter"]);
+    pane.wait_for("cron@backup");
+    pane.wait_for("saved");
+    let a = s
+        .vault(&[
+            "export",
+            "bank/checking",
+            "--identity",
+            svc.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+    assert_eq!(stdout_of(&a), "pw-of-bank/checking\n");
+
+    // The operator's own key is first: removing it would lock the operator out.
+    pane.keys(&["d"]);
+    pane.wait_for("Stop encrypting to 'operator'? y/n");
+    pane.keys(&["y"]);
+    pane.wait_for("would no longer be able to");
+    let list = stdout_of(
+        &s.vault(&[
+            "recipients",
+            "list",
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+        ])
+        .assert()
+        .success(),
+    );
+    assert!(
+        list.contains("operator") && list.contains("cron@backup"),
+        "{list}"
+    );
 }

@@ -60,3 +60,26 @@ impl Theme {
         self.fg(Color::Green)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_color_means_no_colour_but_still_emphasis() {
+        let plain = Theme::plain();
+        for style in [
+            plain.title(),
+            plain.dim(),
+            plain.label(),
+            plain.key(),
+            plain.error(),
+            plain.ok(),
+        ] {
+            assert_eq!(style.fg, None);
+        }
+        assert!(plain.selected().add_modifier.contains(Modifier::REVERSED));
+        assert!(plain.error().add_modifier.contains(Modifier::BOLD));
+        assert_eq!(Theme { color: true }.error().fg, Some(Color::Red));
+    }
+}

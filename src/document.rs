@@ -283,6 +283,8 @@ where
     D: Deserializer<'de>,
     V: Deserialize<'de>,
 {
+    use std::collections::btree_map::Entry;
+
     struct StrictMap<V>(PhantomData<V>);
 
     impl<'de, V: Deserialize<'de>> Visitor<'de> for StrictMap<V> {
@@ -295,11 +297,14 @@ where
         fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
             let mut map = BTreeMap::new();
             while let Some(key) = access.next_key::<String>()? {
-                if map.contains_key(&key) {
-                    return Err(duplicate_key(&key));
-                }
                 let value = access.next_value()?;
-                map.insert(key, value);
+                // One search a key: the duplicate check and the insert share it.
+                match map.entry(key) {
+                    Entry::Vacant(slot) => {
+                        slot.insert(value);
+                    }
+                    Entry::Occupied(taken) => return Err(duplicate_key(taken.key())),
+                }
             }
             Ok(map)
         }

@@ -113,6 +113,18 @@ impl App {
         }
     }
 
+    /// The interface on a vault already open, at its main screen.
+    pub fn opened(
+        paths: Paths,
+        lock_after: Duration,
+        identity: Arc<Identity>,
+        doc: Document,
+    ) -> Self {
+        let mut app = App::new(paths, lock_after);
+        app.screen = Screen::Main(Box::new(Main::new(identity, doc)));
+        app
+    }
+
     /// The first effect: open what is there (with a passphrase from a file, if given one).
     pub fn start(&mut self, passphrase: Option<Secret>) -> Vec<Effect> {
         self.busy = Some("opening");

@@ -27,6 +27,11 @@ use ratatui::crossterm::execute;
 pub use app::{App, Msg};
 pub use effects::Paths;
 
+/// Draws one frame, as the loop does after every message.
+pub fn draw(app: &App, frame: &mut ratatui::Frame) {
+    view::draw(app, frame, theme::Theme::from_env());
+}
+
 use crate::error::{Error, Result};
 use crate::os;
 use crate::secret::Secret;

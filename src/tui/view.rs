@@ -294,9 +294,15 @@ fn draw_list(main: &Main, frame: &mut Frame, area: Rect, theme: Theme) {
         frame.render_widget(Paragraph::new(Span::styled(text, theme.dim())), rows);
         return;
     }
+    // Only the rows on screen become list items: a frame costs the same for 10 or 10,000
+    // entries. The window keeps the selection on screen, as low as it has gone.
+    let height = usize::from(rows.height).max(1);
+    let first = main.selected.saturating_sub(height - 1);
     let items: Vec<ListItem> = main
         .visible
         .iter()
+        .skip(first)
+        .take(height)
         .map(|name| {
             // Groups read as a dim prefix: "bank/" checking.
             let shown = printable(name, false);
@@ -311,7 +317,7 @@ fn draw_list(main: &Main, frame: &mut Frame, area: Rect, theme: Theme) {
         })
         .collect();
     let list = List::new(items).highlight_style(theme.selected());
-    let mut state = ListState::default().with_selected(Some(main.selected));
+    let mut state = ListState::default().with_selected(Some(main.selected - first));
     frame.render_stateful_widget(list, rows, &mut state);
 }
 

@@ -119,7 +119,7 @@ fn tui_first_frame_10k(bencher: Bencher) {
     });
 }
 
-/// One key typed into the filter over 10,000 entries: update() and the frame after it.
+/// One key typed into the filter over 10,000 entries: `update()` and the frame after it.
 #[divan::bench]
 fn tui_filter_keystroke_10k(bencher: Bencher) {
     let f = fixture();

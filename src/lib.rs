@@ -5,6 +5,7 @@
 pub mod atomic;
 pub mod change;
 pub mod cli;
+pub mod clipboard;
 pub mod crypto;
 pub mod document;
 pub mod error;

@@ -55,6 +55,18 @@ pub fn sync_dir(dir: &Path) -> io::Result<()> {
     imp::sync_dir(dir)
 }
 
+/// Prepares a helper process to outlive this one and its terminal.
+pub fn detach(command: &mut std::process::Command) {
+    command.current_dir(std::env::temp_dir());
+    imp::detach(command);
+}
+
+/// Called first thing in a helper: leave the terminal's session, so closing the terminal
+/// (SIGHUP to its session) does not end it.
+pub fn detach_self() {
+    imp::detach_self();
+}
+
 /// A flag raised when the process is asked to stop (SIGTERM, SIGINT), so the terminal
 /// interface can put the terminal back before it exits.
 pub fn termination_flag() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
@@ -144,6 +156,13 @@ mod imp {
         File::open(dir)?.sync_all()
     }
 
+    pub fn detach(_command: &mut std::process::Command) {}
+
+    pub fn detach_self() {
+        // Not a process group leader (started by a plain spawn), so this cannot fail for that.
+        rustix::process::setsid().ok();
+    }
+
     pub fn on_termination(flag: &std::sync::Arc<std::sync::atomic::AtomicBool>) {
         use signal_hook::consts::{SIGINT, SIGTERM};
         // SIGHUP keeps its default and ends the process: the terminal is gone, there is nothing
@@ -216,6 +235,15 @@ mod imp {
 
     /// Windows writes no core files by default; crash dumps (WER) are a system setting.
     pub fn harden_process() {}
+
+    pub fn detach(command: &mut std::process::Command) {
+        use std::os::windows::process::CommandExt;
+        const DETACHED_PROCESS: u32 = 0x0000_0008;
+        const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+        command.creation_flags(DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP);
+    }
+
+    pub fn detach_self() {}
 
     /// A console's Ctrl-C reaches the interface as a key in raw mode; closing the window ends
     /// the process without a signal to catch.

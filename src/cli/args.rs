@@ -129,6 +129,22 @@ pub enum Command {
         output: Option<PathBuf>,
     },
 
+    /// Put one field of an entry (default: password) on the clipboard; it is cleared after
+    /// --clear-after seconds (default 30) if the clipboard still holds it
+    Copy {
+        name: String,
+        /// Which field: username, password, url, notes, or one of the entry's own
+        #[arg(short, long, value_name = "FIELD")]
+        field: Option<String>,
+        /// Seconds until the clipboard is cleared, if it still holds the value; 0: never
+        #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+        clear_after: u64,
+        /// Where there is no clipboard (no X11 or Wayland display), send the value through the
+        /// terminal instead (OSC 52); the terminal may keep it, and nothing clears it
+        #[arg(long)]
+        osc52: bool,
+    },
+
     /// Print a random password or passphrase
     Generate {
         /// Characters in the password
@@ -147,6 +163,10 @@ pub enum Command {
 
     /// Print the man page
     Man,
+
+    /// Owns a copied secret until it is cleared (started by copy; the secret comes on stdin)
+    #[command(name = "clipboard-helper", hide = true)]
+    ClipboardHelper { seconds: u64 },
 }
 
 #[derive(Subcommand)]

@@ -1,6 +1,7 @@
 //! The command line: parse, resolve paths, run one command, map its error to an exit code.
 
 mod args;
+mod copy;
 mod entries;
 mod export;
 mod keys;
@@ -32,6 +33,9 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
     };
     os::harden_process();
+    if let Some(Command::ClipboardHelper { seconds }) = cli.command {
+        return crate::clipboard::serve(std::time::Duration::from_secs(seconds));
+    }
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
         // `vault list | head -1`: the reader has what it wanted.
@@ -93,6 +97,13 @@ fn dispatch(cli: Cli) -> Result<()> {
             no_newline,
             output.as_deref(),
         ),
+        Command::Copy {
+            name,
+            field,
+            clear_after,
+            osc52,
+        } => copy::run(&ctx, &name, field.as_deref(), clear_after, osc52),
+        Command::ClipboardHelper { .. } => Ok(()),
         Command::Generate {
             length,
             words,

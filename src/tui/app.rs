@@ -37,6 +37,8 @@ pub struct App {
     pub status: Option<Status>,
     pub lock_after: Duration,
     pub quit: bool,
+    /// What was copied last, and when the clipboard helper clears it.
+    pub copied: Option<(&'static str, Instant)>,
     last_input: Instant,
     /// Whether the identity wanted a passphrase: the lock screen asks for it again.
     needs_passphrase: bool,
@@ -108,6 +110,7 @@ impl App {
             status: None,
             lock_after,
             quit: false,
+            copied: None,
             last_input: Instant::now(),
             needs_passphrase: false,
         }
@@ -170,6 +173,7 @@ impl App {
                         Effect::Reload { .. } => "reading the vault",
                         Effect::CreateAll { .. } | Effect::CreateVault { .. } => "creating",
                         Effect::Open { .. } => "unlocking",
+                        Effect::Copy { .. } | Effect::Osc52(_) => "copying",
                     });
                 }
                 effects
@@ -233,6 +237,25 @@ impl App {
                 if let Screen::Main(main) = &mut self.screen {
                     self.status = main.saved(result, select);
                 }
+            }
+            Done::Copied {
+                what,
+                result: Ok(()),
+            } => {
+                self.copied = Some((what, Instant::now() + crate::clipboard::DEFAULT_CLEAR_AFTER));
+            }
+            Done::Copied {
+                what,
+                result: Err(value),
+            } => {
+                self.copied = None;
+                self.status = Some(Status {
+                    text: format!(
+                        "no clipboard here: sent the {what} through the terminal (OSC 52); it may keep it, and it is not cleared"
+                    ),
+                    error: false,
+                });
+                return vec![Effect::Osc52(value)];
             }
             Done::Reloaded(result) => {
                 if let Screen::Main(main) = &mut self.screen {
@@ -537,6 +560,18 @@ impl Main {
             Action::Bottom => self.select(self.visible.len().saturating_sub(1)),
             Action::Filter => self.filtering = true,
             Action::Reveal => self.revealed = !self.revealed && self.selected_name().is_some(),
+            Action::CopyPassword | Action::CopyUsername => {
+                let Some(name) = self.selected_name() else {
+                    return MainOutcome::None;
+                };
+                let entry = &self.doc.entries[name];
+                let (what, value) = if action == Action::CopyPassword {
+                    ("password", entry.password.clone())
+                } else {
+                    ("username", Secret::from(entry.username.as_str()))
+                };
+                return MainOutcome::Effect(Effect::Copy { value, what });
+            }
             Action::Add => self.overlay = Some(Overlay::Form(Form::add())),
             Action::Edit => {
                 if let Some(name) = self.selected_name() {

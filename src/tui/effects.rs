@@ -28,6 +28,10 @@ pub enum Effect {
     },
     /// Read the vault again, as it is on disk now.
     Reload { identity: Arc<Identity> },
+    /// Put a value on the clipboard, cleared after the default delay.
+    Copy { value: Secret, what: &'static str },
+    /// Send a value through the terminal (OSC 52): done by the loop, which owns the terminal.
+    Osc52(Secret),
 }
 
 pub enum Done {
@@ -37,6 +41,11 @@ pub enum Done {
         select: Option<String>,
     },
     Reloaded(Result<Document>),
+    /// `Err` carries the value back, for the terminal fallback.
+    Copied {
+        what: &'static str,
+        result: std::result::Result<(), Secret>,
+    },
 }
 
 pub struct Opened {
@@ -51,9 +60,10 @@ pub struct Paths {
     pub identity: PathBuf,
 }
 
-pub fn run(effect: Effect, paths: &Paths) -> Done {
+/// Does the work; `None` for an effect with nothing to report.
+pub fn run(effect: Effect, paths: &Paths) -> Option<Done> {
     let store = Store::new(&paths.vault);
-    match effect {
+    Some(match effect {
         Effect::Open { passphrase } => Done::Opened(open(&store, &paths.identity, passphrase)),
         Effect::CreateAll { passphrase } => Done::Opened(
             identity::create(&paths.identity, Some(&passphrase))
@@ -69,7 +79,16 @@ pub fn run(effect: Effect, paths: &Paths) -> Done {
             select,
         },
         Effect::Reload { identity } => Done::Reloaded(store.load(&identity)),
-    }
+        Effect::Copy { value, what } => Done::Copied {
+            what,
+            result: crate::clipboard::copy(&value, crate::clipboard::DEFAULT_CLEAR_AFTER)
+                .map_err(|_| value),
+        },
+        Effect::Osc52(value) => {
+            crate::clipboard::send_osc52(&value).ok();
+            return None;
+        }
+    })
 }
 
 fn open(store: &Store, path: &Path, passphrase: Option<Secret>) -> Result<Opened> {

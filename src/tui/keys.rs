@@ -12,6 +12,8 @@ pub enum Action {
     Bottom,
     Filter,
     Reveal,
+    CopyPassword,
+    CopyUsername,
     Add,
     Edit,
     Delete,
@@ -33,7 +35,6 @@ pub struct Binding {
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 
-// `c` and `u` (copy password / username) are kept free for clipboard copying.
 pub const BINDINGS: &[Binding] = &[
     Binding {
         keys: &[(KeyCode::Char('j'), NONE), (KeyCode::Down, NONE)],
@@ -82,6 +83,18 @@ pub const BINDINGS: &[Binding] = &[
         label: "r",
         action: Action::Reveal,
         help: "reveal or hide the password",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('c'), NONE)],
+        label: "c",
+        action: Action::CopyPassword,
+        help: "copy the password (cleared after 30 s)",
+    },
+    Binding {
+        keys: &[(KeyCode::Char('u'), NONE)],
+        label: "u",
+        action: Action::CopyUsername,
+        help: "copy the username (cleared after 30 s)",
     },
     Binding {
         keys: &[(KeyCode::Char('a'), NONE)],
@@ -184,7 +197,7 @@ mod tests {
         );
         assert_eq!(
             action_for(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::NONE)),
-            None
+            Some(Action::CopyPassword)
         );
         assert_eq!(
             action_for(KeyEvent::new(KeyCode::Char('j'), KeyModifiers::ALT)),

@@ -67,9 +67,16 @@ fn event_loop(
     let mut workers = Vec::new();
     let drawn = loop {
         for effect in pending.drain(..) {
+            // The escape sequence goes out between frames, from the thread that draws them.
+            if let effects::Effect::Osc52(_) = effect {
+                effects::run(effect, paths);
+                continue;
+            }
             let (tx, paths) = (done_tx.clone(), paths.clone());
             workers.push(thread::spawn(move || {
-                tx.send(effects::run(effect, &paths)).ok();
+                if let Some(done) = effects::run(effect, &paths) {
+                    tx.send(done).ok();
+                }
             }));
         }
         if let Err(e) = terminal.draw(|frame| view::draw(&app, frame, theme)) {

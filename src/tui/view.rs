@@ -53,6 +53,18 @@ fn draw_status(app: &App, frame: &mut Frame, area: Rect, theme: Theme) {
             format!(" {}", printable(&status.text, false)),
             style,
         ));
+    } else if let Some((what, until)) = app
+        .copied
+        .filter(|(_, until)| *until > std::time::Instant::now())
+    {
+        let left = until
+            .saturating_duration_since(std::time::Instant::now())
+            .as_secs()
+            + 1;
+        spans.push(Span::styled(
+            format!(" {what} copied; clipboard cleared in {left} s"),
+            theme.ok(),
+        ));
     } else if let Screen::Main(main) = &app.screen {
         let hints: &[(&str, &str)] = if main.filtering {
             &[("Enter", "keep"), ("Esc", "clear")]

@@ -19,6 +19,11 @@ struct Pane {
 
 impl Pane {
     fn start(s: &Sandbox, args: &str) -> Pane {
+        Pane::start_with(s, args, "")
+    }
+
+    /// `env` is put before the command: `DISPLAY=:5`, say.
+    fn start_with(s: &Sandbox, args: &str, env: &str) -> Pane {
         static NEXT: AtomicUsize = AtomicUsize::new(0);
         let socket = format!(
             "vault-test-{}-{}",
@@ -26,7 +31,7 @@ impl Pane {
             NEXT.fetch_add(1, Ordering::SeqCst)
         );
         let command = format!(
-            "env VAULT_FILE='{}' VAULT_IDENTITY='{}' '{BIN}' {args}; echo EXITED rc=$?; sleep 600",
+            "env {env} VAULT_FILE='{}' VAULT_IDENTITY='{}' '{BIN}' {args}; echo EXITED rc=$?; sleep 600",
             s.vault_path().display(),
             s.key().display()
         );
@@ -403,4 +408,22 @@ fn recipients_add_a_key_file_and_refuse_a_lock_out() {
         list.contains("operator") && list.contains("cron@backup"),
         "{list}"
     );
+}
+
+#[test]
+fn c_copies_the_password_and_the_status_line_counts_down() {
+    let (s, _) = sandbox();
+    let x = crate::clipboard::Display::start();
+    let pane = Pane::start_with(&s, "", &format!("DISPLAY={}", x.name));
+    unlock(&pane);
+    pane.keys(&["c"]);
+    pane.wait_for("password copied; clipboard cleared in");
+    assert_eq!(x.clipboard().as_deref(), Some("pw-of-bank/checking"));
+    pane.keys(&["j", "u"]);
+    pane.wait_for("username copied");
+    assert_eq!(x.clipboard().as_deref(), Some("dustin"));
+    // Quitting leaves the helper to finish: the value stays until its clear.
+    pane.keys(&["q"]);
+    pane.wait_for("EXITED rc=0");
+    assert_eq!(x.clipboard().as_deref(), Some("dustin"));
 }

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The benchmark of record: `vault export` against its peers on the same vaults
+# (../shared/bench/peers.sh), `vault add` into a 10,000-entry vault (on disk, and on tmpfs where
+# fsync costs nothing, so the difference is fsync's share), and the in-process benches.
+# Writes docs/benchmarks.md. Run it on an otherwise idle machine.
+#
+#   bash benches/peers.sh                 # full run (NS, RUNS, SKIP_SETUP, SKIP_RAGE pass through)
+#   NS=100 RUNS=10 bash benches/peers.sh  # quicker
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+shared=${SHARED_DIR:-$root/../shared}
+export VBENCH_DIR=${VBENCH_DIR:-/tmp/vbench}
+out=docs/benchmarks.md
+
+cargo build --release --locked
+vault_bin=$root/target/release/vault
+command -v hyperfine >/dev/null || { echo "hyperfine is needed (apt-get install hyperfine)" >&2; exit 1; }
+
+# 1. Peers, with vault export as one more row, reading the very same vault.age files.
+export VAULT_CMD="$vault_bin export {name} --identity {identity} --vault {vault}"
+bash "$shared/bench/peers.sh" >/dev/null
+peers_table=$(cat "$VBENCH_DIR/results/results.md")
+
+# 2. vault add into the 10,000-entry vault: each run starts from a fresh copy.
+add_rows=""
+key="$VBENCH_DIR/age/key.txt"
+base="$VBENCH_DIR/age/n10000/vault.age"
+if [ -f "$base" ]; then
+    for where in disk tmpfs; do
+        if [ "$where" = disk ]; then dir="$VBENCH_DIR/add-disk"; else dir="/dev/shm/vault-add-bench"; fi
+        mkdir -p "$dir"
+        hyperfine -w 2 -r "${RUNS:-20}" --export-json "$dir/add.json" \
+            --prepare "cp '$base' '$dir/vault.age'; rm -f '$dir/vault.age.bak'" \
+            "printf 'pw\n' | '$vault_bin' add bench-new --vault '$dir/vault.age' --identity '$key'" >/dev/null
+        median=$(python3 -c "import json,statistics;r=json.load(open('$dir/add.json'))['results'][0]['times'];print(f'{statistics.median(r)*1000:.1f}')")
+        add_rows+="| $where | $median |"$'\n'
+        rm -rf "$dir"
+    done
+fi
+
+# 3. In-process costs (divan).
+inprocess=$(cargo bench --locked --bench inprocess 2>/dev/null | sed -n '/^inprocess/,$p')
+
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
+mem=$(free -g | awk '/^Mem:/ {print $2 " GiB"}')
+{
+    echo "# Benchmarks"
+    echo
+    echo "Measured $(date -u +%Y-%m-%d) by \`bash benches/peers.sh\` at commit $(git rev-parse --short HEAD)"
+    echo "on $(nproc) cores ($cpu), $mem, $(uname -sr); $(rustc --version)."
+    echo "Warm page cache; medians of hyperfine runs. Peak RSS and store sizes as the shared"
+    echo "benchmark's README defines them."
+    echo
+    echo "## Getting one password: \`vault export\` and its peers"
+    echo
+    echo "$peers_table"
+    echo
+    echo "## \`vault add\` into the 10,000-entry vault (2.3 MB)"
+    echo
+    echo "Decrypt, parse, lock, re-encrypt, write the previous version as \`.bak\` and the new one,"
+    echo "each with fsync and a directory fsync. On tmpfs fsync costs nothing, so the difference"
+    echo "between the rows is what the four fsyncs cost on this disk."
+    echo
+    echo "| where | median ms |"
+    echo "|---|---:|"
+    printf '%s' "$add_rows"
+    echo
+    echo "## In process (divan, \`cargo bench --bench inprocess\`)"
+    echo
+    echo '```'
+    echo "$inprocess"
+    echo '```'
+} >"$out"
+echo "wrote $out"

@@ -1,0 +1,48 @@
+//! `vault copy`: one field to the clipboard, cleared after a delay.
+
+use std::io::IsTerminal;
+use std::time::Duration;
+
+use super::entries::no_entry;
+use super::{Context, Prompting};
+use crate::clipboard;
+use crate::error::{Error, Result};
+use crate::secret::Secret;
+
+pub fn run(
+    ctx: &Context,
+    name: &str,
+    field: Option<&str>,
+    clear_after: u64,
+    osc52: bool,
+) -> Result<()> {
+    let identity = ctx.identity(Prompting::IfTerminal)?;
+    let store = ctx.store()?;
+    let entry = store
+        .load_entry(&identity, name)?
+        .ok_or_else(|| no_entry(name, store.path()))?;
+    let field = field.unwrap_or("password");
+    let value = Secret::from(entry.field(field).ok_or_else(|| Error::NoField {
+        entry: name.to_owned(),
+        field: field.to_owned(),
+    })?);
+    match clipboard::copy(&value, Duration::from_secs(clear_after)) {
+        Ok(()) if clear_after == 0 => {
+            eprintln!(
+                "vault: copied the {field} of '{name}'; it stays until something else is copied"
+            );
+        }
+        Ok(()) => eprintln!(
+            "vault: copied the {field} of '{name}'; cleared in {clear_after} s if still on the clipboard"
+        ),
+        Err(_) if osc52 && std::io::stdout().is_terminal() => {
+            clipboard::send_osc52(&value)
+                .map_err(|e| Error::io("cannot write to the terminal", e))?;
+            eprintln!(
+                "vault: no clipboard here: sent the {field} of '{name}' through the terminal (OSC 52); the terminal may keep it, and it is not cleared"
+            );
+        }
+        Err(err) => return Err(err),
+    }
+    Ok(())
+}

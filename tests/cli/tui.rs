@@ -427,3 +427,31 @@ fn c_copies_the_password_and_the_status_line_counts_down() {
     pane.wait_for("EXITED rc=0");
     assert_eq!(x.clipboard().as_deref(), Some("dustin"));
 }
+
+/// tmux takes OSC 52 into its paste buffer when `set-clipboard` is on: a real terminal's view.
+fn osc52_pane(s: &Sandbox, args: &str) -> Pane {
+    let pane = Pane::start_with(s, args, "-u DISPLAY -u WAYLAND_DISPLAY");
+    pane.tmux(&["set", "-g", "set-clipboard", "on"]);
+    pane
+}
+
+#[test]
+fn with_no_display_the_interface_copies_through_the_terminal() {
+    let (s, _) = sandbox();
+    let pane = osc52_pane(&s, "");
+    unlock(&pane);
+    pane.keys(&["c"]);
+    pane.wait_for("OSC 52");
+    assert_eq!(pane.tmux(&["show-buffer"]), "pw-of-bank/checking");
+}
+
+#[test]
+fn copy_osc52_in_a_terminal_without_a_display() {
+    let (s, pass) = sandbox();
+    let pane = osc52_pane(
+        &s,
+        &format!("copy mail --osc52 --passphrase-file '{}'", pass.display()),
+    );
+    pane.wait_for("EXITED rc=0");
+    assert_eq!(pane.tmux(&["show-buffer"]), "pw-of-mail");
+}

@@ -6,6 +6,7 @@
 #
 #   bash benches/peers.sh                 # full run (NS, RUNS, SKIP_SETUP, SKIP_RAGE pass through)
 #   NS=100 RUNS=10 bash benches/peers.sh  # quicker
+#   SKIP_PEERS=1 bash benches/peers.sh    # keep the last peer table, re-time the rest
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -19,7 +20,9 @@ command -v hyperfine >/dev/null || { echo "hyperfine is needed (apt-get install 
 
 # 1. Peers, with vault export as one more row, reading the very same vault.age files.
 export VAULT_CMD="$vault_bin export {name} --identity {identity} --vault {vault}"
-bash "$shared/bench/peers.sh" >/dev/null
+if [ -z "${SKIP_PEERS:-}" ] || [ ! -f "$VBENCH_DIR/results/results.md" ]; then
+    bash "$shared/bench/peers.sh" >/dev/null
+fi
 peers_table=$(cat "$VBENCH_DIR/results/results.md")
 
 # 2. vault add into the 10,000-entry vault: each run starts from a fresh copy.

@@ -60,9 +60,8 @@ pub fn list(ctx: &Context, json: bool) -> Result<()> {
 pub fn show(ctx: &Context, name: &str, reveal: bool) -> Result<()> {
     let identity = ctx.identity(Prompting::IfTerminal)?;
     let store = ctx.store()?;
-    let doc = store.load(&identity)?;
-    let entry = doc
-        .entry(name)
+    let entry = store
+        .load_entry(&identity, name)?
         .ok_or_else(|| no_entry(name, store.path()))?;
     let secret = |value: &Secret| {
         if reveal {
@@ -133,7 +132,7 @@ pub fn add(
     let identity = ctx.identity(Prompting::IfTerminal)?;
     let store = ctx.store()?;
     // Refuse a taken name before asking for a password that would be thrown away.
-    if store.load(&identity)?.entries.contains_key(&name) {
+    if store.load_entry(&identity, &name)?.is_some() {
         return Err(Error::EntryExists(name));
     }
     let password = match generate {
@@ -172,13 +171,12 @@ pub fn edit(
     }
     let identity = ctx.identity(Prompting::IfTerminal)?;
     let store = ctx.store()?;
-    let doc = store.load(&identity)?;
-    let seen = doc
-        .entry(&name)
-        .ok_or_else(|| no_entry(&name, store.path()))?
-        .clone();
+    // Only the entries concerned are read here; the write re-reads the whole vault under the lock.
+    let seen = store
+        .load_entry(&identity, &name)?
+        .ok_or_else(|| no_entry(&name, store.path()))?;
     if let Some(new_name) = rename.as_ref().filter(|n| **n != name)
-        && doc.entries.contains_key(new_name)
+        && store.load_entry(&identity, new_name)?.is_some()
     {
         return Err(Error::EntryExists(new_name.clone()));
     }
@@ -211,11 +209,9 @@ pub fn edit(
 pub fn remove(ctx: &Context, name: &str, yes: bool) -> Result<()> {
     let identity = ctx.identity(Prompting::IfTerminal)?;
     let store = ctx.store()?;
-    let doc = store.load(&identity)?;
-    let seen = doc
-        .entry(name)
-        .ok_or_else(|| no_entry(name, store.path()))?
-        .clone();
+    let seen = store
+        .load_entry(&identity, name)?
+        .ok_or_else(|| no_entry(name, store.path()))?;
     if !yes && std::io::stdin().is_terminal() && !prompt::confirm(&format!("delete '{name}'?"))? {
         return Err(Error::other(format!("'{name}' was not deleted")));
     }

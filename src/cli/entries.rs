@@ -12,9 +12,8 @@ use crate::document::{Entry, timestamp_now};
 use crate::error::{Error, Result};
 use crate::generate;
 use crate::secret::Secret;
-
-/// What a revealed password is replaced by: the same for every length, so it tells nothing.
-pub const MASK: &str = "••••••••";
+use crate::text;
+use zeroize::Zeroizing;
 
 pub fn list(ctx: &Context, json: bool) -> Result<()> {
     let identity = ctx.identity(Prompting::IfTerminal)?;
@@ -63,35 +62,15 @@ pub fn show(ctx: &Context, name: &str, reveal: bool) -> Result<()> {
     let entry = store
         .load_entry(&identity, name)?
         .ok_or_else(|| no_entry(name, store.path()))?;
-    let secret = |value: &Secret| {
-        if reveal {
-            value.expose().to_owned()
-        } else {
-            MASK.to_owned()
-        }
-    };
-    let mut rows: Vec<(String, String)> = vec![
-        ("username".into(), entry.username.clone()),
-        ("password".into(), secret(&entry.password)),
-        ("url".into(), entry.url.clone()),
-    ];
+    let mut rows = text::entry_rows(&entry, reveal);
     if !entry.notes.is_empty() {
-        rows.push(("notes".into(), entry.notes.expose().to_owned()));
-    }
-    for (field, value) in &entry.fields {
-        rows.push((field.clone(), secret(value)));
-    }
-    if !entry.tags.is_empty() {
-        rows.push(("tags".into(), entry.tags.join(", ")));
-    }
-    rows.push(("created".into(), entry.created.clone()));
-    rows.push(("updated".into(), entry.updated.clone()));
-    if !entry.history.is_empty() {
-        let n = entry.history.len();
-        rows.push((
-            "history".into(),
-            format!("{n} earlier password{}", if n == 1 { "" } else { "s" }),
-        ));
+        rows.insert(
+            3,
+            (
+                "notes".into(),
+                Zeroizing::new(entry.notes.expose().to_owned()),
+            ),
+        );
     }
     let width = rows
         .iter()
@@ -105,7 +84,7 @@ pub fn show(ctx: &Context, name: &str, reveal: bool) -> Result<()> {
         .sum();
     let mut text = zeroize::Zeroizing::new(String::with_capacity(size + name.len() * 4 + 1));
     let _ = writeln!(text, "{}", output::printable(name));
-    for (key, value) in &mut rows {
+    for (key, value) in &rows {
         let mut lines = value.split('\n');
         let first = lines.next().unwrap_or("");
         let _ = writeln!(
@@ -117,7 +96,6 @@ pub fn show(ctx: &Context, name: &str, reveal: bool) -> Result<()> {
         for more in lines {
             let _ = writeln!(text, "  {:width$}  {}", "", output::printable(more));
         }
-        zeroize::Zeroize::zeroize(value);
     }
     output::stdout(text.as_bytes())
 }

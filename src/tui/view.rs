@@ -16,8 +16,6 @@ use crate::crypto;
 use crate::document::Entry;
 use crate::text::printable;
 
-/// Shown in place of a secret: the same for every length.
-pub const MASK: &str = "••••••••";
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
 
@@ -353,39 +351,7 @@ fn draw_details(main: &Main, frame: &mut Frame, area: Rect, theme: Theme) {
 }
 
 fn detail_lines(entry: &Entry, revealed: bool, theme: Theme) -> Vec<Line<'static>> {
-    let secret = |value: &str| {
-        if revealed {
-            printable(value, false).into_owned()
-        } else {
-            MASK.to_owned()
-        }
-    };
-    let mut rows: Vec<(String, String)> = vec![
-        (
-            "username".into(),
-            printable(&entry.username, false).into_owned(),
-        ),
-        ("password".into(), secret(entry.password.expose())),
-        ("url".into(), printable(&entry.url, false).into_owned()),
-    ];
-    for (field, value) in &entry.fields {
-        rows.push((printable(field, false).into_owned(), secret(value.expose())));
-    }
-    if !entry.tags.is_empty() {
-        rows.push((
-            "tags".into(),
-            printable(&entry.tags.join(", "), false).into_owned(),
-        ));
-    }
-    rows.push(("created".into(), entry.created.clone()));
-    rows.push(("updated".into(), entry.updated.clone()));
-    if !entry.history.is_empty() {
-        let n = entry.history.len();
-        rows.push((
-            "history".into(),
-            format!("{n} earlier password{}", if n == 1 { "" } else { "s" }),
-        ));
-    }
+    let rows = crate::text::entry_rows(entry, revealed);
     let width = rows
         .iter()
         .map(|(k, _)| k.chars().count())
@@ -396,8 +362,11 @@ fn detail_lines(entry: &Entry, revealed: bool, theme: Theme) -> Vec<Line<'static
         .into_iter()
         .map(|(key, value)| {
             Line::from(vec![
-                Span::styled(format!("{key:width$}  "), theme.label()),
-                Span::raw(value),
+                Span::styled(
+                    format!("{:width$}  ", printable(&key, false)),
+                    theme.label(),
+                ),
+                Span::raw(printable(&value, false).into_owned()),
             ])
         })
         .collect();

@@ -2,6 +2,7 @@
 
 mod clipboard;
 mod common;
+mod crash;
 mod entries;
 mod errors;
 mod export;

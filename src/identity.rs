@@ -204,7 +204,9 @@ fn read_limited(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     Ok(data)
 }
 
-fn parse(path: &Path, data: &[u8], ask: AskPassphrase) -> Result<Identity> {
+/// An identity from the bytes of an identity file (any of the kinds `load` reads); `path`
+/// only names it in errors.
+pub fn parse(path: &Path, data: &[u8], ask: AskPassphrase) -> Result<Identity> {
     if crypto::looks_like_age(data) {
         return parse_encrypted(path, data, ask);
     }

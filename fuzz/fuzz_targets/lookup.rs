@@ -12,7 +12,10 @@ fuzz_target!(|data: &[u8]| {
         let found = find_entry(data, name);
         if let Ok(doc) = &full {
             let found = found.expect("what the full parse reads, the lookup reads");
-            assert!(found.as_ref() == doc.entries.get(name), "the lookup found another entry");
+            assert!(
+                found.as_ref() == doc.entries.get(name),
+                "the lookup found another entry"
+            );
         }
     }
 });

@@ -152,18 +152,17 @@ fn a_second_copy_is_not_cleared_by_the_first_helper() {
 }
 
 #[test]
-fn the_secret_never_appears_in_a_command_line() {
+fn the_secret_never_appears_in_a_command_line_or_environment() {
     let s = with_bank();
     let x = Display::start();
     copy(&s, &x, &["--clear-after", "30"]).success();
+    // The helper is running now, holding the secret.
     for entry in fs::read_dir("/proc").unwrap().flatten() {
-        if let Ok(cmdline) = fs::read(entry.path().join("cmdline")) {
-            let cmdline = String::from_utf8_lossy(&cmdline);
-            assert!(
-                !cmdline.contains(SECRET),
-                "{}: {cmdline}",
-                entry.path().display()
-            );
+        for part in ["cmdline", "environ"] {
+            if let Ok(bytes) = fs::read(entry.path().join(part)) {
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(!text.contains(SECRET), "{}/{part}", entry.path().display());
+            }
         }
     }
 }

@@ -325,3 +325,91 @@ fn usage_errors_are_exit_2() {
     s.vault(&[]).assert().code(2);
     s.vault(&["--help"]).assert().success();
 }
+
+#[test]
+fn oversized_and_malformed_passwords_on_stdin_are_refused() {
+    let s = Sandbox::init();
+    s.add("bank", SECRET);
+    let before = s.bytes();
+    let huge = "x".repeat(10 * 1024 * 1024);
+    let a = s
+        .vault(&["add", "huge"])
+        .write_stdin(format!("{huge}\n"))
+        .assert()
+        .code(1);
+    assert_one_line_error(&a, "longer than");
+    let a = s
+        .vault(&["add", "latin1"])
+        .write_stdin(b"caf\xe9\n".to_vec())
+        .assert()
+        .code(1);
+    assert_one_line_error(&a, "not valid UTF-8");
+    let a = s
+        .vault(&["edit", "bank", "--password"])
+        .write_stdin(b"\xff\xfe\n".to_vec())
+        .assert()
+        .code(1);
+    assert_one_line_error(&a, "not valid UTF-8");
+    assert_eq!(s.bytes(), before);
+}
+
+#[test]
+fn an_identity_through_a_named_pipe_is_read() {
+    let s = Sandbox::init();
+    s.add("bank", SECRET);
+    let fifo = s.path("key.fifo");
+    assert!(
+        std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let key = fs::read(s.key()).unwrap();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || fs::write(fifo, key).unwrap())
+    };
+    let a = s
+        .vault(&["export", "bank", "--identity", fifo.to_str().unwrap()])
+        .assert()
+        .success();
+    assert_eq!(stdout_of(&a), format!("{SECRET}\n"));
+    writer.join().unwrap();
+}
+
+#[test]
+fn a_read_only_directory_refuses_the_write_and_keeps_the_vault() {
+    let s = Sandbox::init();
+    s.add("bank", SECRET);
+    let before = s.bytes();
+    // Permission bits do not bind root: as root, the sandbox goes to nobody and vault runs as
+    // nobody (setpriv, util-linux).
+    let as_root = rustix_like_euid() == 0;
+    let mut cmd = if as_root {
+        let owned = std::process::Command::new("chown")
+            .args(["-R", "65534:65534"])
+            .arg(s.dir.path())
+            .status();
+        assert!(owned.unwrap().success());
+        let mut cmd = assert_cmd::Command::new("setpriv");
+        cmd.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            BIN,
+            "add",
+            "other",
+        ]);
+        cmd.env("VAULT_FILE", s.vault_path())
+            .env("VAULT_IDENTITY", s.key());
+        cmd
+    } else {
+        s.vault(&["add", "other"])
+    };
+    chmod(s.dir.path(), 0o555);
+    let a = cmd.write_stdin("pw\n").assert().code(1);
+    chmod(s.dir.path(), 0o755);
+    assert_one_line_error(&a, "permission denied");
+    assert_eq!(s.bytes(), before);
+}

@@ -6,6 +6,7 @@ mod crash;
 mod entries;
 mod errors;
 mod export;
+mod hygiene;
 mod interop;
 mod keys;
 mod recipients;

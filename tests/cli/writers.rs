@@ -63,12 +63,10 @@ fn temp_files_left_by_a_killed_writer_are_cleaned_by_the_next() {
     assert!(names.is_empty(), "{names:?}");
 }
 
-#[test]
-fn a_process_holding_secrets_cannot_dump_core() {
+/// `vault add` waits on stdin for the password: its /proc entries, read meanwhile.
+fn while_adding(s: &Sandbox, look: impl Fn(u32) -> bool) -> bool {
     use std::io::Write;
     use std::process::{Command, Stdio};
-    let s = Sandbox::init();
-    // `vault add` waits on stdin for the password: look at its limits meanwhile.
     let mut child = Command::new(BIN)
         .args(["add", "probe"])
         .env("VAULT_FILE", s.vault_path())
@@ -77,21 +75,50 @@ fn a_process_holding_secrets_cannot_dump_core() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let limits_path = format!("/proc/{}/limits", child.id());
-    let mut core_line = String::new();
+    let mut seen = false;
     for _ in 0..200 {
-        let limits = fs::read_to_string(&limits_path).unwrap_or_default();
-        if let Some(line) = limits.lines().find(|l| l.starts_with("Max core file size")) {
-            core_line = line.to_owned();
-            // Soft and hard limit both 0 (the hard one is often unlimited before hardening).
-            if line.split_whitespace().skip(4).take(2).all(|v| v == "0") {
-                break;
-            }
+        if look(child.id()) {
+            seen = true;
+            break;
         }
         thread::sleep(std::time::Duration::from_millis(10));
     }
     child.stdin.take().unwrap().write_all(b"pw\n").unwrap();
     assert!(child.wait().unwrap().success());
-    let fields: Vec<&str> = core_line.split_whitespace().collect();
-    assert_eq!(fields.get(4..6), Some(&["0", "0"][..]), "{core_line}");
+    seen
+}
+
+fn status_field(pid: u32, field: &str) -> Option<String> {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with(field))?;
+    Some(line[field.len()..].trim().to_owned())
+}
+
+#[test]
+fn a_process_holding_secrets_cannot_dump_core() {
+    let s = Sandbox::init();
+    // Soft and hard limit both 0 (the hard one is often unlimited before hardening).
+    let hardened = while_adding(&s, |pid| {
+        let limits = fs::read_to_string(format!("/proc/{pid}/limits")).unwrap_or_default();
+        limits
+            .lines()
+            .find(|l| l.starts_with("Max core file size"))
+            .is_some_and(|l| l.split_whitespace().skip(4).take(2).all(|v| v == "0"))
+    });
+    assert!(hardened, "core dumps are still possible");
+}
+
+#[test]
+fn memory_is_locked_where_that_is_safe() {
+    let s = Sandbox::init();
+    // CAP_IPC_LOCK is bit 14 of the effective set, which vault inherits from this process.
+    let caps = status_field(std::process::id(), "CapEff:").unwrap();
+    let may_lock = u64::from_str_radix(&caps, 16).unwrap() & (1 << 14) != 0;
+    let locked = while_adding(&s, |pid| {
+        status_field(pid, "VmLck:").is_some_and(|v| !v.starts_with("0 "))
+    });
+    assert_eq!(
+        locked, may_lock,
+        "VmLck should be non-zero exactly when CAP_IPC_LOCK is held"
+    );
 }

@@ -326,3 +326,64 @@ fn free_bytes(path: &Path) -> u64 {
         .parse()
         .unwrap()
 }
+
+#[test]
+fn the_interface_and_the_cli_write_at_once_and_nothing_is_lost() {
+    use std::sync::Arc;
+    use vault::change::Change;
+    use vault::document::Entry;
+    let s = Sandbox::init();
+    let identity = Arc::new(identity::load(&s.key(), &mut |_, _| Ok(None)).unwrap());
+    // The interface saves through Store::apply on a worker thread: four of those, and four
+    // CLI processes, each adding its own entry at the same moment.
+    let saves: Vec<_> = (0..4)
+        .map(|i| {
+            let (identity, path) = (identity.clone(), s.vault_path());
+            thread::spawn(move || {
+                let change = Change::Add {
+                    name: format!("tui-{i}"),
+                    entry: Entry::new("t"),
+                };
+                Store::new(path).apply(&identity, change).is_ok()
+            })
+        })
+        .collect();
+    let processes: Vec<_> = (0..4).map(|i| spawn_add(&s, &format!("cli-{i}"))).collect();
+    for save in saves {
+        assert!(save.join().unwrap(), "an in-process save failed");
+    }
+    for mut process in processes {
+        assert!(process.wait().unwrap().success(), "a CLI write failed");
+    }
+    let now = entries_now(&s);
+    for i in 0..4 {
+        assert!(
+            now.contains(&format!("tui-{i}")) && now.contains(&format!("cli-{i}")),
+            "{now:?}"
+        );
+    }
+
+    // The interface edits what it read; meanwhile the CLI changes that entry: the interface's
+    // save is refused (exit 7 in the CLI's terms) and the CLI's change stays.
+    let store = Store::new(s.vault_path());
+    let seen = store.load(&identity).unwrap().entries["cli-0"].clone();
+    s.vault(&["edit", "cli-0", "--url", "https://cli.example"])
+        .assert()
+        .success();
+    let mut mine = seen.clone();
+    mine.url = "https://tui.example".into();
+    let change = Change::Update {
+        name: "cli-0".into(),
+        seen,
+        entry: mine,
+        rename: None,
+    };
+    let err = store
+        .apply(&identity, change)
+        .expect_err("a stale edit is refused");
+    assert_eq!(err.exit_code(), 7);
+    assert_eq!(
+        store.load(&identity).unwrap().entries["cli-0"].url,
+        "https://cli.example"
+    );
+}

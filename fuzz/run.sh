@@ -16,7 +16,8 @@ for target in document lookup identity decrypt_parse; do
     cp -r "corpus/$target/." "$work/"
     log=$(mktemp)
     if ! cargo +nightly fuzz run "$target" "$work" -- -max_total_time="$seconds" -rss_limit_mb=2048 >"$log" 2>&1; then
-        tail -n 40 "$log"
+        grep -m1 -A3 'panicked' "$log" || true
+        tail -n 25 "$log"
         echo "fuzz: $target found a crash (input in fuzz/artifacts/$target/)"
         exit 1
     fi

@@ -97,12 +97,7 @@ fn a_writer_killed_at_any_point_leaves_the_old_or_the_new_vault() {
         child.kill().ok();
         let exited_ok = child.wait().unwrap().success();
         // A temp file beside the vault: this kill landed while the new version was being written.
-        let temps = fs::read_dir(s.dir.path()).unwrap().flatten();
-        if temps
-            .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
-            .count()
-            > 0
-        {
+        if temp_files(s.dir.path()) > 0 {
             temp_left += 1;
         }
         let now = entries_now(&s);
@@ -215,17 +210,11 @@ fn assert_failed_write_left_vault_whole(
     assert_one_line_error(a, needle);
     assert_eq!(s.bytes(), before, "the vault is as it was");
     assert!(!entries_now(s).contains("big-one"));
-    let temps = fs::read_dir(s.vault_path().parent().unwrap())
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .ends_with(".tmp")
-        })
-        .count();
-    assert_eq!(temps, 0, "a failed save leaves no temp file");
+    assert_eq!(
+        temp_files(s.vault_path().parent().unwrap()),
+        0,
+        "a failed save leaves no temp file"
+    );
 }
 
 #[test]
@@ -285,22 +274,21 @@ fn a_full_disk_leaves_the_old_vault() {
         .code(1);
     assert_one_line_error(&a, "no space left");
     assert_eq!(fs::read(&vault).unwrap(), before, "the vault is as it was");
-    let temps = fs::read_dir(&disk)
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .file_name()
-                .to_string_lossy()
-                .ends_with(".tmp")
-        })
-        .count();
-    assert_eq!(temps, 0);
+    assert_eq!(temp_files(&disk), 0, "a failed save leaves no temp file");
     fs::remove_file(disk.join("filler")).unwrap();
     run(&["add", "after"])
         .write_stdin("pw\n")
         .assert()
         .success();
+}
+
+/// Temp files in `dir`: what a save in progress, or a killed one, leaves.
+fn temp_files(dir: &Path) -> usize {
+    fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+        .count()
 }
 
 /// Unmounts the test's tmpfs when the test ends, however it ends.

@@ -461,7 +461,8 @@ mod tests {
         // Found by fuzzing: a float written with more digits than f64 holds read back 1 ULP off
         // after a save, so an unknown field changed. Parsing is now exact (float_roundtrip).
         let digits = "9".repeat(108);
-        let json = format!(r#"{{"entries": {{"x": {{"y": [1, 2.5, 2{digits}.5, 0.1, 1e-320]}}}}}}"#);
+        let json =
+            format!(r#"{{"entries": {{"x": {{"y": [1, 2.5, 2{digits}.5, 0.1, 1e-320]}}}}}}"#);
         let doc = parse(&json).unwrap();
         let saved = doc.to_json(0);
         assert!(Document::parse(&saved).unwrap() == doc);

@@ -70,20 +70,15 @@ fn spawn_add(s: &Sandbox, name: &str) -> std::process::Child {
 fn a_writer_killed_at_any_point_leaves_the_old_or_the_new_vault() {
     let s = big_vault(1000);
     let base = entries_now(&s);
-    // How long one add takes here: kills are spread from 0.7 to 1.3 times that, where the
-    // save is (most of a run is reading and decrypting before it), and past the end.
+    // How long one add takes here, for the kills spread over a whole run.
     let started = Instant::now();
     assert!(spawn_add(&s, "calibrate").wait().unwrap().success());
-    let took = u64::try_from(started.elapsed().as_micros()).unwrap();
-    let (first, span) = (took * 7 / 10, took * 6 / 10);
+    let took = u64::try_from(started.elapsed().as_micros()).unwrap() * 3 / 2;
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap();
     let mut seed = (now.as_secs() << 30) ^ u64::from(now.subsec_nanos()) | 1;
-    eprintln!(
-        "crash harness: seed {seed}, kills {first}..{} us after the start",
-        first + span
-    );
+    eprintln!("crash harness: seed {seed}");
 
     let mut present: BTreeSet<String> = base.iter().cloned().chain(["calibrate".into()]).collect();
     let (mut succeeded, mut killed_mid_save, mut temp_left) = (0, 0, 0);
@@ -93,7 +88,20 @@ fn a_writer_killed_at_any_point_leaves_the_old_or_the_new_vault() {
         seed ^= seed << 13;
         seed ^= seed >> 7;
         seed ^= seed << 17;
-        thread::sleep(Duration::from_micros(first + seed % span));
+        if seed.is_multiple_of(4) {
+            // Anywhere in the run: reading, decrypting, encrypting, writing, after.
+            thread::sleep(Duration::from_micros(seed % took));
+        } else {
+            // In the save itself: once its first temp file appears, 0 to 5 ms later (the
+            // backup, then the new vault, each written, fsynced and renamed).
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while temp_files(s.dir.path()) == 0 && Instant::now() < deadline {
+                if child.try_wait().unwrap().is_some() {
+                    break;
+                }
+            }
+            thread::sleep(Duration::from_micros(seed % 5000));
+        }
         child.kill().ok();
         let exited_ok = child.wait().unwrap().success();
         // A temp file beside the vault: this kill landed while the new version was being written.

@@ -69,6 +69,34 @@ impl Change {
     }
 }
 
+/// `recipients` with one more: `name` must be non-empty and new, `key` (canonical) not there yet.
+pub fn with_recipient(recipients: &[Recipient], name: &str, key: String) -> Result<Vec<Recipient>> {
+    if name.trim().is_empty() || name.chars().any(char::is_control) {
+        return Err(Error::Usage(
+            "a recipient needs a name, such as backup@host, without control characters".into(),
+        ));
+    }
+    if recipients.iter().any(|r| r.name == name) {
+        return Err(Error::RecipientExists(format!("named '{name}'")));
+    }
+    if let Some(same) = recipients
+        .iter()
+        .find(|r| crate::crypto::canonical_key(&r.key) == key)
+    {
+        return Err(Error::RecipientExists(format!(
+            "{key} (as '{}')",
+            same.name
+        )));
+    }
+    let mut more = recipients.to_vec();
+    more.push(Recipient {
+        name: name.to_owned(),
+        key,
+        extra: crate::document::Extra::default(),
+    });
+    Ok(more)
+}
+
 pub fn check_name(name: &str) -> Result<()> {
     validate_name(name).map_err(|reason| Error::InvalidName {
         name: name.to_owned(),

@@ -185,6 +185,20 @@ pub fn recipients_in_file(path: &Path, ask: AskPassphrase) -> Result<Vec<String>
     Ok(keys)
 }
 
+/// The one recipient a file names (a recipients file or an identity file); a file with several
+/// is refused, so that each gets a name of its own.
+pub fn one_recipient_in_file(path: &Path, ask: AskPassphrase) -> Result<String> {
+    let mut keys = recipients_in_file(path, ask)?;
+    if keys.len() != 1 {
+        return Err(Error::Usage(format!(
+            "{} holds {} keys; add them one at a time, each with its own name",
+            path.display(),
+            keys.len()
+        )));
+    }
+    Ok(keys.remove(0))
+}
+
 fn read_limited(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
     let cannot = |e| Error::io(format!("cannot read {}", path.display()), e);
     let file = fs::File::open(path).map_err(|e| {

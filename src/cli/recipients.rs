@@ -4,9 +4,8 @@ use std::fmt::Write as _;
 
 use super::args::RecipientsCommand;
 use super::{Context, Prompting, output, prompt};
-use crate::change::Change;
+use crate::change::{Change, with_recipient};
 use crate::crypto;
-use crate::document::{Extra, Recipient};
 use crate::error::{Error, Result};
 use crate::identity;
 
@@ -49,49 +48,18 @@ fn add(
     file: Option<std::path::PathBuf>,
     name: &str,
 ) -> Result<()> {
-    if name.trim().is_empty() || name.chars().any(char::is_control) {
-        return Err(Error::Usage(
-            "a recipient name must be non-empty, without control characters".into(),
-        ));
-    }
     let key = match (key, file) {
         (Some(key), _) => crypto::parse_recipient(&key).map_err(Error::Usage)?.1,
         (None, Some(file)) => {
             let mut ask = prompt::passphrase_source(None, Prompting::IfTerminal);
-            let mut keys = identity::recipients_in_file(&file, &mut ask)?;
-            if keys.len() != 1 {
-                return Err(Error::Usage(format!(
-                    "{} holds {} keys; add them one at a time, each with its own --name",
-                    file.display(),
-                    keys.len()
-                )));
-            }
-            keys.remove(0)
+            identity::one_recipient_in_file(&file, &mut ask)?
         }
         (None, None) => return Err(Error::Usage("give a KEY or -R FILE".into())),
     };
     let identity = ctx.identity(Prompting::IfTerminal)?;
     let store = ctx.store()?;
     let doc = store.load(&identity)?;
-    if doc.recipients.iter().any(|r| r.name == name) {
-        return Err(Error::RecipientExists(format!("named '{name}'")));
-    }
-    if let Some(same) = doc
-        .recipients
-        .iter()
-        .find(|r| crypto::canonical_key(&r.key) == key)
-    {
-        return Err(Error::RecipientExists(format!(
-            "{key} (as '{}')",
-            same.name
-        )));
-    }
-    let mut recipients = doc.recipients.clone();
-    recipients.push(Recipient {
-        name: name.to_owned(),
-        key,
-        extra: Extra::default(),
-    });
+    let recipients = with_recipient(&doc.recipients, name, key)?;
     let saved = store.apply(
         &identity,
         Change::Recipients {

@@ -6,8 +6,9 @@ use std::path::Path;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::input::TextField;
+use crate::change::with_recipient;
 use crate::crypto;
-use crate::document::{Document, Extra, Recipient};
+use crate::document::{Document, Recipient};
 use crate::identity;
 
 #[derive(Default)]
@@ -112,44 +113,17 @@ impl Recipients {
 /// The recipient list with the new one added, or why it cannot be.
 fn added(new: &NewRecipient, doc: &Document) -> Result<Vec<Recipient>, String> {
     let input = new.key.text().trim();
-    let name = new.name.text().trim();
     if input.is_empty() {
         return Err(
             "paste a public key (age1…, ssh-…) or type the path of a file holding one".into(),
         );
     }
-    if name.is_empty() || name.chars().any(char::is_control) {
-        return Err("give the recipient a name, such as backup@host".into());
-    }
     let key = if input.starts_with("age1") || input.starts_with("ssh-") {
         crypto::parse_recipient(input)?.1
     } else {
         let mut no_passphrase = |_: &Path, _: u32| Ok(None);
-        let mut keys = identity::recipients_in_file(Path::new(input), &mut no_passphrase)
-            .map_err(|e| e.to_string())?;
-        if keys.len() != 1 {
-            return Err(format!(
-                "{input} holds {} keys; add them one at a time",
-                keys.len()
-            ));
-        }
-        keys.remove(0)
+        identity::one_recipient_in_file(Path::new(input), &mut no_passphrase)
+            .map_err(|e| e.to_string())?
     };
-    if doc.recipients.iter().any(|r| r.name == name) {
-        return Err(format!("a recipient named '{name}' already exists"));
-    }
-    if doc
-        .recipients
-        .iter()
-        .any(|r| crypto::canonical_key(&r.key) == key)
-    {
-        return Err("that key is already a recipient".into());
-    }
-    let mut recipients = doc.recipients.clone();
-    recipients.push(Recipient {
-        name: name.to_owned(),
-        key,
-        extra: Extra::default(),
-    });
-    Ok(recipients)
+    with_recipient(&doc.recipients, new.name.text().trim(), key).map_err(|e| e.to_string())
 }

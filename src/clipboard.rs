@@ -7,12 +7,10 @@
 //! once something else is on the clipboard it leaves without touching it; at the deadline, if
 //! the clipboard still holds the secret, it clears it.
 
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, ExitCode, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
-
-use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::os;
@@ -24,7 +22,6 @@ pub const DEFAULT_CLEAR_AFTER: Duration = Duration::from_secs(30);
 pub const HELPER_COMMAND: &str = "clipboard-helper";
 /// How often the helper looks whether the clipboard still holds the secret.
 const POLL: Duration = Duration::from_millis(200);
-const MAX_SECRET_BYTES: usize = 64 * 1024;
 
 /// Puts `value` on the clipboard and returns at once; a helper clears it after `clear_after`
 /// (never, for zero) if it is still there. Fails at once where there is no clipboard.
@@ -70,17 +67,10 @@ pub fn copy(value: &Secret, clear_after: Duration) -> Result<()> {
 /// The helper's side, run as `vault clipboard-helper SECONDS` with the secret on stdin.
 pub fn serve(clear_after: Duration) -> ExitCode {
     os::detach_self();
-    let mut line = Zeroizing::new(Vec::with_capacity(MAX_SECRET_BYTES + 2));
-    let read = std::io::stdin()
-        .lock()
-        .take(MAX_SECRET_BYTES as u64 + 1)
-        .read_until(b'\n', &mut line);
-    if line.last() == Some(&b'\n') {
-        line.pop();
-    }
-    let (Ok(_), Ok(secret)) = (read, std::str::from_utf8(&line)) else {
+    let Ok(secret) = crate::secret::read_line(std::io::stdin().lock()) else {
         return answer("error: the secret did not arrive");
     };
+    let secret = secret.expose();
     let mut clipboard = match arboard::Clipboard::new() {
         Ok(clipboard) => clipboard,
         Err(err) => return answer(&describe(&err)),

@@ -103,6 +103,43 @@ impl std::ops::Deref for SecretBuf {
     }
 }
 
+/// Longest secret read as a line (a password on stdin, a passphrase file, the clipboard
+/// helper's input).
+pub const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// Why a secret line could not be read.
+#[derive(Debug)]
+pub enum LineError {
+    Io(io::Error),
+    TooLong,
+    NotUtf8,
+}
+
+/// The first line of `reader` without its line ending (`\n` or `\r\n`), in memory that is
+/// wiped afterwards; at most [`MAX_LINE_BYTES`].
+pub fn read_line(reader: impl io::BufRead) -> Result<Secret, LineError> {
+    use io::BufRead;
+    let limit = MAX_LINE_BYTES + 2;
+    // Allocated once at full size: growing would leave copies of the secret behind.
+    let mut line = Zeroizing::new(Vec::with_capacity(limit));
+    reader
+        .take(limit as u64)
+        .read_until(b'\n', &mut line)
+        .map_err(LineError::Io)?;
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+    }
+    if line.len() > MAX_LINE_BYTES {
+        return Err(LineError::TooLong);
+    }
+    std::str::from_utf8(&line)
+        .map(Secret::from)
+        .map_err(|_| LineError::NotUtf8)
+}
+
 /// Wipes a string we no longer need but cannot wrap (for example one handed to us by a crate).
 pub fn wipe(mut value: String) {
     value.zeroize();

@@ -3,15 +3,11 @@
 use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
-use zeroize::Zeroizing;
-
 use super::Prompting;
 use crate::error::{Error, Result};
 use crate::identity;
-use crate::secret::Secret;
+use crate::secret::{self, LineError, MAX_LINE_BYTES, Secret};
 
-/// Longest secret read from stdin or a passphrase file.
-const MAX_SECRET_BYTES: usize = 64 * 1024;
 /// Passphrase tries on a terminal before giving up.
 const PROMPT_TRIES: u32 = 3;
 
@@ -129,29 +125,15 @@ fn ask_twice(what: &str) -> Result<Secret> {
     Ok(first)
 }
 
-/// The first line of `reader`, without its line ending, in memory that is wiped afterwards.
+/// The first line of `reader`, as `secret::read_line` reads it, with errors naming `source`.
 fn first_line(reader: impl BufRead, source: &str) -> Result<Secret> {
-    let limit = MAX_SECRET_BYTES + 2;
-    // Allocated once at full size: growing would leave copies of the secret behind.
-    let mut line = Zeroizing::new(Vec::with_capacity(limit));
-    reader
-        .take(limit as u64)
-        .read_until(b'\n', &mut line)
-        .map_err(|e| Error::io(format!("cannot read {source}"), e))?;
-    if line.last() == Some(&b'\n') {
-        line.pop();
-        if line.last() == Some(&b'\r') {
-            line.pop();
-        }
-    }
-    if line.len() > MAX_SECRET_BYTES {
-        return Err(Error::other(format!(
-            "the secret on {source} is longer than {MAX_SECRET_BYTES} bytes"
-        )));
-    }
-    let text = std::str::from_utf8(&line)
-        .map_err(|_| Error::other(format!("the secret on {source} is not valid UTF-8")))?;
-    Ok(Secret::from(text))
+    secret::read_line(reader).map_err(|err| match err {
+        LineError::Io(e) => Error::io(format!("cannot read {source}"), e),
+        LineError::TooLong => Error::other(format!(
+            "the secret on {source} is longer than {MAX_LINE_BYTES} bytes"
+        )),
+        LineError::NotUtf8 => Error::other(format!("the secret on {source} is not valid UTF-8")),
+    })
 }
 
 #[cfg(test)]
@@ -171,7 +153,7 @@ mod tests {
         );
         assert_eq!(first_line(&b""[..], "t").unwrap().expose(), "");
         assert!(first_line(&b"\xff\xfe\n"[..], "t").is_err());
-        let long = vec![b'a'; MAX_SECRET_BYTES + 10];
+        let long = vec![b'a'; MAX_LINE_BYTES + 10];
         assert!(first_line(&long[..], "t").is_err());
     }
 }

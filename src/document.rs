@@ -49,6 +49,10 @@ pub struct Entry {
     pub password: Secret,
     pub url: String,
     pub notes: Secret,
+    /// A TOTP key: an `otpauth://totp/…` URI or a bare base32 secret. Written only when set, so
+    /// entries without one look as they always did.
+    #[serde(skip_serializing_if = "Secret::is_empty")]
+    pub totp: Secret,
     #[serde(deserialize_with = "strict_map")]
     pub fields: BTreeMap<String, Secret>,
     pub tags: Vec<String>,

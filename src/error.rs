@@ -165,7 +165,8 @@ impl Error {
 }
 
 /// `io::Error`'s own text is capitalised and OS-flavoured; keep messages in one style.
-fn describe_io(err: &io::Error) -> String {
+/// An I/O error as a lower-case phrase, for `context: phrase` messages.
+pub fn describe_io(err: &io::Error) -> String {
     match err.kind() {
         io::ErrorKind::NotFound => "not found".into(),
         io::ErrorKind::PermissionDenied => "permission denied".into(),

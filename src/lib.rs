@@ -13,6 +13,7 @@ pub mod generate;
 pub mod identity;
 pub mod lookup;
 pub mod os;
+pub mod otp;
 pub mod secret;
 pub mod store;
 pub mod text;

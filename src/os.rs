@@ -75,6 +75,13 @@ pub fn termination_flag() -> std::sync::Arc<std::sync::atomic::AtomicBool> {
     flag
 }
 
+/// Replaces this process with `command` (Unix), so nothing of vault, its memory included, lives
+/// on beside it; the command's exit status is the caller's. Where a process cannot be replaced
+/// (Windows), runs it, waits, and exits with its code. Returns only when it cannot be started.
+pub fn exec(command: &mut std::process::Command) -> io::Error {
+    imp::exec(command)
+}
+
 /// Keeps decrypted secrets out of core dumps and away from other processes of the same user
 /// that would attach a debugger. Best effort: a failure leaves the process as it was.
 pub fn harden_process() {
@@ -158,6 +165,15 @@ mod imp {
 
     pub fn detach(_command: &mut std::process::Command) {}
 
+    pub fn exec(command: &mut std::process::Command) -> io::Error {
+        use std::os::unix::process::CommandExt;
+        if let Some(limit) = CORE_LIMIT.get() {
+            rustix::process::setrlimit(rustix::process::Resource::Core, *limit).ok();
+        }
+        // Non-dumpable is reset by execve itself.
+        command.exec()
+    }
+
     pub fn detach_self() {
         // Not a process group leader (started by a plain spawn), so this cannot fail for that.
         rustix::process::setsid().ok();
@@ -172,13 +188,22 @@ mod imp {
         }
     }
 
+    /// The core-size limit the process was started with, given back to a command run by
+    /// `exec`: the limit is the user's choice for their own programs.
+    static CORE_LIMIT: std::sync::OnceLock<rustix::process::Rlimit> = std::sync::OnceLock::new();
+
     pub fn harden_process() {
-        use rustix::process::{Resource, Rlimit, setrlimit};
+        use rustix::process::{Resource, Rlimit, getrlimit, setrlimit};
+        let started_with = getrlimit(Resource::Core);
+        // Only the soft limit: the kernel writes no core above it, and a lowered hard limit
+        // could not be raised again for a command run by exec.
         let none = Rlimit {
             current: Some(0),
-            maximum: Some(0),
+            maximum: started_with.maximum,
         };
-        setrlimit(Resource::Core, none).ok();
+        if setrlimit(Resource::Core, none).is_ok() {
+            CORE_LIMIT.set(started_with).ok();
+        }
         #[cfg(target_os = "linux")]
         {
             // Non-dumpable also bars ptrace and /proc/PID/mem from other processes of this user.
@@ -253,6 +278,14 @@ mod imp {
     /// Windows offers no directory fsync through std; NTFS journals the rename itself.
     pub fn sync_dir(_dir: &Path) -> io::Result<()> {
         Ok(())
+    }
+
+    pub fn exec(command: &mut std::process::Command) -> io::Error {
+        match command.status() {
+            // Exit codes are 32-bit here; std::process::exit passes them on whole.
+            Ok(status) => std::process::exit(status.code().unwrap_or(1)),
+            Err(err) => err,
+        }
     }
 
     /// Windows writes no core files by default; crash dumps (WER) are a system setting.

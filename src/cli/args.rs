@@ -129,6 +129,25 @@ pub enum Command {
         output: Option<PathBuf>,
     },
 
+    /// Run a command with entries' fields in its environment: NAME_USERNAME, NAME_PASSWORD,
+    /// NAME_URL, NAME_NOTES, NAME_<FIELD> for the entry's own fields and NAME_OTP for its current
+    /// TOTP code (names upper-cased, other characters _). The command replaces vault, so its exit
+    /// code is vault's.
+    #[command(
+        after_help = "Examples:\n  vault exec bank -- ./fetch-statements.sh\n  \
+        vault exec --env PGPASSWORD=db.password -- psql -h db.example -U app"
+    )]
+    Exec {
+        /// Entries whose fields all become variables
+        names: Vec<String>,
+        /// Set VAR to one field of an entry instead (repeatable); FIELD may be otp
+        #[arg(long = "env", value_name = "VAR=NAME.FIELD")]
+        env: Vec<String>,
+        /// The command to run and its arguments, after --
+        #[arg(last = true, required = true, value_name = "COMMAND")]
+        command: Vec<std::ffi::OsString>,
+    },
+
     /// Put one field of an entry (default: password) on the clipboard; it is cleared after
     /// --clear-after seconds (default 30) if the clipboard still holds it
     Copy {

@@ -10,7 +10,9 @@ use super::{Context, Prompting, output};
 use crate::atomic::{self, Mode};
 use crate::document::Entry;
 use crate::error::{Error, Result};
+use crate::otp;
 use crate::secret::SecretBuf;
+use zeroize::Zeroizing;
 
 pub fn run(
     ctx: &Context,
@@ -51,15 +53,12 @@ fn render(
     field: Option<&str>,
     format: ExportFormat,
 ) -> std::io::Result<Result<()>> {
-    let missing = |field: &str| Error::NoField {
-        entry: name.to_owned(),
-        field: field.to_owned(),
-    };
     match format {
         ExportFormat::Raw => {
             let field = field.unwrap_or("password");
-            let Some(value) = entry.field(field) else {
-                return Ok(Err(missing(field)));
+            let value = match value(name, entry, field) {
+                Ok(value) => value,
+                Err(err) => return Ok(Err(err)),
             };
             out.write_all(value.as_bytes())?;
             out.write_all(b"\n")?;
@@ -70,14 +69,17 @@ fn render(
         }
         ExportFormat::Env => {
             let fields = match field {
-                Some(field) => match entry.field(field) {
-                    Some(value) => vec![(field, value)],
-                    None => return Ok(Err(missing(field))),
+                Some(field) => match value(name, entry, field) {
+                    Ok(value) => vec![(field.to_owned(), value)],
+                    Err(err) => return Ok(Err(err)),
                 },
-                None => entry.all_fields(),
+                None => match job_fields(name, entry) {
+                    Ok(fields) => fields,
+                    Err(err) => return Ok(Err(err)),
+                },
             };
             let prefix = env_name(name);
-            for (key, value) in fields {
+            for (key, value) in &fields {
                 write!(out, "{prefix}_{}=", env_name(key))?;
                 write_shell_quoted(out, value)?;
                 out.write_all(b"\n")?;
@@ -85,6 +87,43 @@ fn render(
         }
     }
     Ok(Ok(()))
+}
+
+/// One value a job can ask of an entry: a stored field, or `otp`, the entry's TOTP code now.
+pub fn value(name: &str, entry: &Entry, field: &str) -> Result<Zeroizing<String>> {
+    if field == OTP && !entry.totp.is_empty() {
+        return otp_code(name, entry);
+    }
+    entry
+        .field(field)
+        .map(|value| Zeroizing::new(value.to_owned()))
+        .ok_or_else(|| Error::NoField {
+            entry: name.to_owned(),
+            field: field.to_owned(),
+        })
+}
+
+/// Everything a job gets of an entry when it names no field: the stored fields and, when the
+/// entry has a TOTP key, the current code as `otp` (the key itself stays in the vault).
+pub fn job_fields(name: &str, entry: &Entry) -> Result<Vec<(String, Zeroizing<String>)>> {
+    let mut fields: Vec<(String, Zeroizing<String>)> = entry
+        .all_fields()
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), Zeroizing::new(value.to_owned())))
+        .collect();
+    if !entry.totp.is_empty() {
+        fields.push((OTP.to_owned(), otp_code(name, entry)?));
+    }
+    Ok(fields)
+}
+
+/// The field name that asks for the current TOTP code.
+pub const OTP: &str = "otp";
+
+fn otp_code(name: &str, entry: &Entry) -> Result<Zeroizing<String>> {
+    otp::current(entry.totp.expose())
+        .map(|code| code.digits)
+        .map_err(|reason| Error::other(format!("entry '{name}' has an unusable totp: {reason}")))
 }
 
 /// `bank/checking` -> `BANK_CHECKING`: upper case, every other character `_`, never a leading digit.

@@ -3,6 +3,7 @@
 mod args;
 mod copy;
 mod entries;
+mod exec;
 mod export;
 mod keys;
 mod misc;
@@ -97,6 +98,11 @@ fn dispatch(cli: Cli) -> Result<()> {
             no_newline,
             output.as_deref(),
         ),
+        Command::Exec {
+            names,
+            env,
+            command,
+        } => exec::run(&ctx, &names, &env, &command),
         Command::Copy {
             name,
             field,

@@ -5,6 +5,7 @@ mod common;
 mod crash;
 mod entries;
 mod errors;
+mod exec;
 mod export;
 mod hygiene;
 mod interop;

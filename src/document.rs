@@ -447,7 +447,7 @@ mod tests {
     #[test]
     fn unknown_fields_survive_a_round_trip_at_every_level() {
         let json = r#"{"format": 1, "recipients": [{"name": "op", "key": "age1x", "added": "today"}],
-            "entries": {"bank": {"password": "pw", "totp": {"secret": "ABC", "digits": 6},
+            "entries": {"bank": {"password": "pw", "passkey": {"id": "ABC", "digits": 6},
                 "history": [{"password": "old", "until": "t", "why": "rotated"}]}},
             "settings": {"theme": "dark"}}"#;
         let doc = parse(json).unwrap();
@@ -455,7 +455,7 @@ mod tests {
         let value: Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(value["settings"]["theme"], "dark");
         assert_eq!(value["recipients"][0]["added"], "today");
-        assert_eq!(value["entries"]["bank"]["totp"]["digits"], 6);
+        assert_eq!(value["entries"]["bank"]["passkey"]["digits"], 6);
         assert_eq!(value["entries"]["bank"]["history"][0]["why"], "rotated");
         assert_eq!(Document::parse(&out).unwrap(), doc);
     }

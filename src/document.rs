@@ -205,6 +205,7 @@ impl Entry {
             "password" => Some(self.password.expose()),
             "url" => Some(&self.url),
             "notes" => Some(self.notes.expose()),
+            "totp" if !self.totp.is_empty() => Some(self.totp.expose()),
             other => self.fields.get(other).map(Secret::expose),
         }
     }

@@ -110,7 +110,7 @@ impl Error {
         match self {
             Error::NoEntry { .. } => Some("vault list shows the entries".into()),
             Error::NoField { .. } => {
-                Some("fields are username, password, url, notes and the entry's own fields".into())
+                Some("fields are username, password, url, notes, the entry's own, and otp and totp where it has a TOTP key".into())
             }
             Error::NoRecipient(_) => Some("vault recipients list shows them".into()),
             Error::NoMatchingIdentity { .. } => Some(

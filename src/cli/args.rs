@@ -84,11 +84,15 @@ pub enum Command {
         /// Generate the password instead [default length: 24]
         #[arg(long, value_name = "LEN", num_args = 0..=1, default_missing_value = "24")]
         generate: Option<usize>,
+        /// Also keep a TOTP key (a base32 secret or an otpauth://totp/ URI), asked on the
+        /// terminal or read from the next line of stdin, after the password
+        #[arg(long)]
+        totp: bool,
     },
 
     /// Change an entry's fields
     #[command(group(ArgGroup::new("changes").required(true).multiple(true)
-        .args(["username", "url", "notes", "password", "generate", "rename"])))]
+        .args(["username", "url", "notes", "password", "generate", "rename", "totp", "remove_totp"])))]
     Edit {
         name: String,
         #[command(flatten)]
@@ -102,6 +106,12 @@ pub enum Command {
         /// Give the entry a new name
         #[arg(long, value_name = "NEW")]
         rename: Option<String>,
+        /// Set a new TOTP key, asked on the terminal or read from the next line of stdin
+        #[arg(long)]
+        totp: bool,
+        /// Forget the entry's TOTP key
+        #[arg(long, conflicts_with = "totp")]
+        remove_totp: bool,
     },
 
     /// Delete an entry (asks first on a terminal)
@@ -115,7 +125,8 @@ pub enum Command {
     /// Print one field of an entry (default: password) for a script or a scheduled job
     Export {
         name: String,
-        /// Which field: username, password, url, notes, or one of the entry's own
+        /// Which field: username, password, url, notes, otp (the current TOTP code), or one of
+        /// the entry's own
         #[arg(short, long, value_name = "FIELD")]
         field: Option<String>,
         /// raw: the value; json: the whole entry; env: NAME_FIELD='value' lines

@@ -11,6 +11,7 @@ use crate::change::{Change, check_name};
 use crate::document::{Entry, timestamp_now};
 use crate::error::{Error, Result};
 use crate::generate;
+use crate::otp;
 use crate::secret::Secret;
 use crate::text;
 use zeroize::Zeroizing;
@@ -63,9 +64,21 @@ pub fn show(ctx: &Context, name: &str, reveal: bool) -> Result<()> {
         .load_entry(&identity, name)?
         .ok_or_else(|| no_entry(name, store.path()))?;
     let mut rows = text::entry_rows(&entry, reveal);
+    if !entry.totp.is_empty() {
+        // The code, not the key: like an authenticator app, it is shown without --reveal.
+        let shown = match otp::current(entry.totp.expose()) {
+            Ok(code) => format!("{} ({} s left)", code.digits.as_str(), code.seconds_left),
+            Err(reason) => format!("unusable totp: {reason}"),
+        };
+        rows.insert(2, ("otp".into(), Zeroizing::new(shown)));
+    }
     if !entry.notes.is_empty() {
+        let after_url = rows
+            .iter()
+            .position(|(k, _)| k == "url")
+            .map_or(0, |i| i + 1);
         rows.insert(
-            3,
+            after_url,
             (
                 "notes".into(),
                 Zeroizing::new(entry.notes.expose().to_owned()),
@@ -105,6 +118,7 @@ pub fn add(
     name: String,
     fields: &EntryFields,
     generate: Option<usize>,
+    totp: bool,
 ) -> Result<()> {
     check_name(&name)?;
     let identity = ctx.identity(Prompting::IfTerminal)?;
@@ -119,6 +133,9 @@ pub fn add(
     };
     let mut entry = Entry::new(&timestamp_now());
     entry.password = password;
+    if totp {
+        entry.totp = prompt::new_totp()?;
+    }
     set_fields(&mut entry, fields);
     store.apply(
         &identity,
@@ -136,6 +153,14 @@ pub fn add(
     Ok(())
 }
 
+/// What `edit` does with the entry's TOTP key.
+#[derive(Clone, Copy)]
+pub enum TotpChange {
+    Keep,
+    Set,
+    Remove,
+}
+
 pub fn edit(
     ctx: &Context,
     name: String,
@@ -143,6 +168,7 @@ pub fn edit(
     password: bool,
     generate: Option<usize>,
     rename: Option<String>,
+    totp: TotpChange,
 ) -> Result<()> {
     if let Some(new_name) = &rename {
         check_name(new_name)?;
@@ -168,6 +194,11 @@ pub fn edit(
     };
     if let Some(new_password) = new_password {
         entry.set_password(new_password, &now);
+    }
+    match totp {
+        TotpChange::Keep => {}
+        TotpChange::Set => entry.totp = prompt::new_totp()?,
+        TotpChange::Remove => entry.totp = Secret::default(),
     }
     entry.updated = now;
     let target = rename.clone().unwrap_or_else(|| name.clone());

@@ -75,14 +75,24 @@ fn dispatch(cli: Cli) -> Result<()> {
             name,
             fields,
             generate,
-        } => entries::add(&ctx, name, &fields, generate),
+            totp,
+        } => entries::add(&ctx, name, &fields, generate, totp),
         Command::Edit {
             name,
             fields,
             password,
             generate,
             rename,
-        } => entries::edit(&ctx, name, &fields, password, generate, rename),
+            totp,
+            remove_totp,
+        } => {
+            let totp = match (totp, remove_totp) {
+                (true, _) => entries::TotpChange::Set,
+                (false, true) => entries::TotpChange::Remove,
+                (false, false) => entries::TotpChange::Keep,
+            };
+            entries::edit(&ctx, name, &fields, password, generate, rename, totp)
+        }
         Command::Rm { name, yes } => entries::remove(&ctx, &name, yes),
         Command::Export {
             name,

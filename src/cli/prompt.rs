@@ -6,6 +6,7 @@ use std::path::Path;
 use super::Prompting;
 use crate::error::{Error, Result};
 use crate::identity;
+use crate::otp;
 use crate::secret::{self, LineError, MAX_LINE_BYTES, Secret};
 
 /// Passphrase tries on a terminal before giving up.
@@ -96,6 +97,20 @@ pub fn new_password() -> Result<Secret> {
         ));
     }
     Ok(password)
+}
+
+/// A TOTP key: asked once on a terminal (it is pasted, not typed, and checked here), else the
+/// next line of stdin.
+pub fn new_totp() -> Result<Secret> {
+    let totp = if std::io::stdin().is_terminal() {
+        ask_hidden("TOTP secret or otpauth:// URI: ")
+            .ok_or_else(|| Error::other("cannot ask for the TOTP key: no terminal"))?
+    } else {
+        first_line(std::io::stdin().lock(), "standard input")?
+    };
+    otp::validate(totp.expose())
+        .map_err(|reason| Error::Usage(format!("not a usable TOTP key: {reason}")))?;
+    Ok(totp)
 }
 
 /// Asks a yes/no question on the terminal; anything but y or yes is no.

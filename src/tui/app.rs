@@ -42,6 +42,8 @@ pub struct App {
     last_input: Instant,
     /// Whether the identity wanted a passphrase: the lock screen asks for it again.
     needs_passphrase: bool,
+    /// The time TOTP codes are shown for (Unix seconds), advanced by every tick.
+    pub clock: u64,
 }
 
 pub struct Status {
@@ -113,6 +115,7 @@ impl App {
             copied: None,
             last_input: Instant::now(),
             needs_passphrase: false,
+            clock: crate::otp::now(),
         }
     }
 
@@ -137,6 +140,7 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Tick => {
+                self.clock = crate::otp::now();
                 if matches!(self.screen, Screen::Main(_))
                     && self.busy.is_none()
                     && self.last_input.elapsed() >= self.lock_after

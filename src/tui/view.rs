@@ -30,7 +30,7 @@ pub fn draw(app: &App, frame: &mut Frame, theme: Theme) {
     match &app.screen {
         Screen::Unlock(unlock) => draw_unlock(app, unlock, frame, body, theme),
         Screen::Setup(setup) => draw_setup(app, setup, frame, body, theme),
-        Screen::Main(main) => draw_main(main, frame, body, theme),
+        Screen::Main(main) => draw_main(main, app.clock, frame, body, theme),
     }
     draw_status(app, frame, status, theme);
 }
@@ -237,11 +237,11 @@ fn draw_setup(app: &App, setup: &Setup, frame: &mut Frame, area: Rect, theme: Th
     }
 }
 
-fn draw_main(main: &Main, frame: &mut Frame, area: Rect, theme: Theme) {
+fn draw_main(main: &Main, clock: u64, frame: &mut Frame, area: Rect, theme: Theme) {
     let [list_area, detail_area] =
         Layout::horizontal([Constraint::Percentage(35), Constraint::Percentage(65)]).areas(area);
     draw_list(main, frame, list_area, theme);
-    draw_details(main, frame, detail_area, theme);
+    draw_details(main, clock, frame, detail_area, theme);
     match &main.overlay {
         None => {}
         Some(Overlay::Help) => draw_help(frame, area, theme),
@@ -331,7 +331,7 @@ fn draw_list(main: &Main, frame: &mut Frame, area: Rect, theme: Theme) {
     frame.render_stateful_widget(list, rows, &mut state);
 }
 
-fn draw_details(main: &Main, frame: &mut Frame, area: Rect, theme: Theme) {
+fn draw_details(main: &Main, clock: u64, frame: &mut Frame, area: Rect, theme: Theme) {
     let Some(name) = main.selected_name() else {
         frame.render_widget(Block::bordered(), area);
         return;
@@ -341,7 +341,7 @@ fn draw_details(main: &Main, frame: &mut Frame, area: Rect, theme: Theme) {
         format!(" {} ", printable(name, false)),
         theme.title(),
     ));
-    let lines = detail_lines(entry, main.revealed, theme);
+    let lines = detail_lines(entry, main.revealed, clock, theme);
     frame.render_widget(
         Paragraph::new(Text::from(lines))
             .block(block)
@@ -350,7 +350,7 @@ fn draw_details(main: &Main, frame: &mut Frame, area: Rect, theme: Theme) {
     );
 }
 
-fn detail_lines(entry: &Entry, revealed: bool, theme: Theme) -> Vec<Line<'static>> {
+fn detail_lines(entry: &Entry, revealed: bool, clock: u64, theme: Theme) -> Vec<Line<'static>> {
     let rows = crate::text::entry_rows(entry, revealed);
     let width = rows
         .iter()
@@ -370,6 +370,11 @@ fn detail_lines(entry: &Entry, revealed: bool, theme: Theme) -> Vec<Line<'static
             ])
         })
         .collect();
+    if !entry.totp.is_empty() {
+        // After username and password: the code is what a login asks for next.
+        let at = lines.len().min(2);
+        lines.insert(at, otp_line(entry, clock, width, theme));
+    }
     if !entry.notes.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::styled("notes", theme.label()));
@@ -382,6 +387,29 @@ fn detail_lines(entry: &Entry, revealed: bool, theme: Theme) -> Vec<Line<'static
         lines.push(Line::styled("r reveals the password", theme.dim()));
     }
     lines
+}
+
+/// `otp       287 082  ━━━━━━──── 17s`: the current code, and a bar that empties as it expires.
+fn otp_line(entry: &Entry, clock: u64, width: usize, theme: Theme) -> Line<'static> {
+    const BAR: u64 = 10;
+    let label = Span::styled(format!("{:width$}  ", "otp"), theme.label());
+    match crate::otp::code_at(entry.totp.expose(), clock) {
+        Ok(code) => {
+            let digits = code.digits.as_str();
+            let (head, tail) = digits.split_at(digits.len() / 2);
+            let full =
+                usize::try_from((code.seconds_left * BAR).div_ceil(code.period)).unwrap_or(0);
+            let empty = usize::try_from(BAR).unwrap_or(0) - full;
+            Line::from(vec![
+                label,
+                Span::styled(format!("{head} {tail}  "), theme.title()),
+                Span::styled("━".repeat(full), theme.ok()),
+                Span::styled("─".repeat(empty), theme.dim()),
+                Span::styled(format!(" {}s", code.seconds_left), theme.dim()),
+            ])
+        }
+        Err(reason) => Line::from(vec![label, Span::styled(reason.to_string(), theme.error())]),
+    }
 }
 
 fn draw_question(frame: &mut Frame, area: Rect, title: &str, text: &str, theme: Theme) {
@@ -674,6 +702,31 @@ mod tests {
         let screen = render(&app, 80, 24);
         assert!(!screen.contains("typed"));
         insta::assert_snapshot!(screen);
+    }
+
+    #[test]
+    fn an_entry_with_totp_shows_its_code_and_time_left() {
+        let mut app = main_app();
+        let Screen::Main(main) = &mut app.screen else {
+            unreachable!()
+        };
+        let name = main.selected_name().unwrap().to_owned();
+        // RFC 6238's SHA-1 seed at t=59: code 287082, 1 s of 30 left.
+        main.doc.entries.get_mut(&name).unwrap().totp = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ".into();
+        app.clock = 59;
+        let screen = render(&app, 80, 24);
+        assert!(
+            screen.contains("otp       287 082  ━───────── 1s"),
+            "{screen}"
+        );
+        assert!(
+            !screen.contains("GEZDGNBV"),
+            "the key itself is never shown"
+        );
+        app.clock = 60;
+        let screen = render(&app, 80, 24);
+        assert!(screen.contains("━━━━━━━━━━ 30s"), "{screen}");
+        assert!(!screen.contains("287 082"), "{screen}");
     }
 
     #[test]

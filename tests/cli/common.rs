@@ -78,6 +78,15 @@ impl Sandbox {
         String::from_utf8(out.get_output().stdout.clone()).expect("utf-8")
     }
 
+    /// `vault export NAME --field FIELD`, without the newline.
+    pub fn export_field(&self, name: &str, field: &str) -> String {
+        let out = self
+            .vault(&["export", name, "--field", field, "-n"])
+            .assert()
+            .success();
+        String::from_utf8(out.get_output().stdout.clone()).expect("utf-8")
+    }
+
     pub fn bytes(&self) -> Vec<u8> {
         fs::read(self.vault_path()).expect("vault bytes")
     }

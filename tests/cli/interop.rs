@@ -9,19 +9,19 @@ use crate::common::*;
 fn a_hand_made_vault_is_read_and_its_unknown_fields_survive_a_write() {
     let s = Sandbox::init();
     s.write_vault_with_age(
-        r#"{"entries": {"bank": {"password": "pw", "totp": {"secret": "JBSWY3DPEHPK3PXP"}}},
+        r#"{"entries": {"bank": {"password": "pw", "passkey": {"credential": "cred-1"}}},
             "settings": {"theme": "dark"}}"#,
     );
     assert_eq!(s.export("bank"), "pw\n");
     s.add("new", "pw2");
     let out = run_ok(StdCommand::new("sh").arg("-c").arg(format!(
-        "age -d -i '{}' '{}' | jq -c '[.format, .settings.theme, .entries.bank.totp.secret, .entries.new.password, (.recipients | length)]'",
+        "age -d -i '{}' '{}' | jq -c '[.format, .settings.theme, .entries.bank.passkey.credential, .entries.new.password, (.recipients | length)]'",
         s.key().display(),
         s.vault_path().display()
     )));
     assert_eq!(
         String::from_utf8(out).unwrap().trim(),
-        r#"[1,"dark","JBSWY3DPEHPK3PXP","pw2",1]"#
+        r#"[1,"dark","cred-1","pw2",1]"#
     );
 }
 

@@ -11,5 +11,6 @@ mod hygiene;
 mod interop;
 mod keys;
 mod recipients;
+mod totp;
 mod tui;
 mod writers;

@@ -95,6 +95,7 @@ fn paths() -> Paths {
     Paths {
         vault: PathBuf::from("vault.age"),
         identity: PathBuf::from("key.txt"),
+        agent: None,
     }
 }
 

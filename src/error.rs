@@ -76,6 +76,10 @@ pub enum Error {
     #[error("{context}: {}", describe_io(source))]
     Io { context: String, source: io::Error },
 
+    /// Already told to the user (by a helper process, on its stderr); only the code is left.
+    #[error("exit {0}")]
+    Reported(u8),
+
     #[error("{message}")]
     Other {
         message: String,
@@ -97,6 +101,7 @@ impl Error {
             Error::VaultMissing(_) | Error::VaultUnreadable { .. } | Error::VaultTooNew { .. } => 6,
             Error::Busy { .. } | Error::Changed(_) => 7,
             Error::InvalidName { .. } | Error::Usage(_) => 2,
+            Error::Reported(code) => *code,
             Error::VaultExists(_)
             | Error::EntryExists(_)
             | Error::RecipientExists(_)

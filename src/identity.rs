@@ -30,6 +30,16 @@ pub struct Identity {
 pub type AskPassphrase<'a> = &'a mut dyn FnMut(&Path, u32) -> Result<Option<Secret>>;
 
 impl Identity {
+    /// Keys that live elsewhere (the agent, at `path`): decrypting goes through `keys`, and
+    /// `recipients` are their public keys, so a save still knows whom it must not lock out.
+    pub fn held_elsewhere(path: PathBuf, keys: Vec<AgeIdentity>, recipients: Vec<String>) -> Self {
+        Identity {
+            path,
+            keys,
+            recipients,
+        }
+    }
+
     pub fn path(&self) -> &Path {
         &self.path
     }

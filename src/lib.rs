@@ -2,6 +2,7 @@
 //!
 //! The library knows nothing of terminals: the CLI (and the TUI) are thin layers over it.
 
+pub mod agent;
 pub mod atomic;
 pub mod change;
 pub mod cli;

@@ -61,6 +61,18 @@ pub enum Command {
     #[command(subcommand)]
     Recipients(RecipientsCommand),
 
+    /// Keep your identity unlocked for later commands and jobs, as ssh-agent does
+    /// (Unix only: not available on Windows)
+    #[command(
+        subcommand,
+        long_about = "Keep your identity unlocked for later commands and jobs, as ssh-agent does.\n\n\
+            Commands given no --identity (or one that does not exist) use the agent when it answers. \
+            The socket is $VAULT_AGENT_SOCK, else $XDG_RUNTIME_DIR/vault/agent.sock, else \
+            /run/user/$UID/vault/agent.sock when that directory exists, else /tmp/vault-$UID/agent.sock. \
+            Only your own user can connect. Not available on Windows."
+    )]
+    Agent(AgentCommand),
+
     /// Entry names, one a line, sorted
     List {
         /// A JSON array with each entry's non-secret fields
@@ -197,6 +209,26 @@ pub enum Command {
     /// Owns a copied secret until it is cleared (started by copy; the secret comes on stdin)
     #[command(name = "clipboard-helper", hide = true)]
     ClipboardHelper { seconds: u64 },
+}
+
+#[derive(Subcommand, Clone, Copy)]
+pub enum AgentCommand {
+    /// Unlock the identity once and serve it in the background on a socket only you can use
+    Start {
+        /// Serve in this process instead (for a systemd user unit); SIGTERM or Ctrl-C stops it
+        #[arg(long)]
+        foreground: bool,
+        /// Stop after this long without a request (e.g. 30m, 8h) [default: never]
+        #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+        idle_timeout: Option<std::time::Duration>,
+        /// Serving for `start`, which waits for "ready" on stdout
+        #[arg(long, hide = true)]
+        detached: bool,
+    },
+    /// Stop the agent; the unlocked identity is wiped with it
+    Stop,
+    /// Whether an agent answers, and which keys it holds
+    Status,
 }
 
 #[derive(Subcommand)]

@@ -1,5 +1,6 @@
 //! The command line: parse, resolve paths, run one command, map its error to an exit code.
 
+mod agent;
 mod args;
 mod copy;
 mod entries;
@@ -41,6 +42,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         // `vault list | head -1`: the reader has what it wanted.
         Err(err) if err.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(Error::Reported(code)) => ExitCode::from(code),
         Err(err) => {
             output::report(&err);
             ExitCode::from(err.exit_code())
@@ -58,6 +60,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         let paths = crate::tui::Paths {
             vault: ctx.vault_path()?,
             identity: ctx.identity_path()?,
+            agent: ctx.agent_socket(),
         };
         let passphrase = ctx
             .passphrase_file()
@@ -69,6 +72,7 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Init { no_passphrase } => keys::init(&ctx, no_passphrase),
         Command::Keygen { output } => keys::keygen(&output),
         Command::Recipients(action) => recipients::run(&ctx, action),
+        Command::Agent(action) => agent::run(&ctx, action),
         Command::List { json } => entries::list(&ctx, json),
         Command::Show { name, reveal } => entries::show(&ctx, &name, reveal),
         Command::Add {
@@ -173,7 +177,29 @@ impl Context {
         self.vault_path().map(Store::new)
     }
 
+    /// The identity to decrypt with: the agent's when no identity file was named (or the one
+    /// named does not exist) and an agent answers; otherwise the identity file, unlocked.
     pub fn identity(&self, prompting: Prompting) -> Result<Identity> {
+        if let Some(socket) = self.agent_socket()
+            && let Some(identity) = crate::agent::held_identity(&socket)
+        {
+            return Ok(identity);
+        }
+        self.identity_file(prompting)
+    }
+
+    /// The agent socket worth trying: none when an identity file was named and exists.
+    pub fn agent_socket(&self) -> Option<PathBuf> {
+        let named = self.identity.as_deref().is_some_and(Path::exists);
+        if named {
+            None
+        } else {
+            crate::agent::socket_path()
+        }
+    }
+
+    /// The identity file, never the agent: what `agent start` unlocks.
+    pub fn identity_file(&self, prompting: Prompting) -> Result<Identity> {
         let path = self.identity_path()?;
         let mut ask = prompt::passphrase_source(self.passphrase_file(), prompting);
         identity::load(&path, &mut ask)

@@ -700,6 +700,7 @@ pub(crate) mod tests {
         let paths = Paths {
             vault: PathBuf::from("/home/op/.local/share/vault/vault.age"),
             identity: PathBuf::from("/home/op/.config/vault/identity"),
+            agent: None,
         };
         let mut app = App::new(paths, Duration::from_secs(300));
         app.screen = Screen::Main(Box::new(Main::new(identity(), sample_doc())));

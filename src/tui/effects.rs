@@ -1,7 +1,7 @@
 //! Slow work the interface hands to a worker thread (scrypt unlock, saves), and what comes
 //! back. Each runs the library's own code paths; nothing here touches the terminal.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::change::Change;
@@ -58,13 +58,15 @@ pub struct Opened {
 pub struct Paths {
     pub vault: PathBuf,
     pub identity: PathBuf,
+    /// An agent to ask first, when no identity file was named.
+    pub agent: Option<PathBuf>,
 }
 
 /// Does the work; `None` for an effect with nothing to report.
 pub fn run(effect: Effect, paths: &Paths) -> Option<Done> {
     let store = Store::new(&paths.vault);
     Some(match effect {
-        Effect::Open { passphrase } => Done::Opened(open(&store, &paths.identity, passphrase)),
+        Effect::Open { passphrase } => Done::Opened(open(&store, paths, passphrase)),
         Effect::CreateAll { passphrase } => Done::Opened(
             identity::create(&paths.identity, Some(&passphrase))
                 .and_then(|identity| create_vault(&store, Arc::new(identity))),
@@ -91,9 +93,17 @@ pub fn run(effect: Effect, paths: &Paths) -> Option<Done> {
     })
 }
 
-fn open(store: &Store, path: &Path, passphrase: Option<Secret>) -> Result<Opened> {
-    let mut once = passphrase;
-    let identity = Arc::new(identity::load(path, &mut |_, _| Ok(once.take()))?);
+fn open(store: &Store, paths: &Paths, passphrase: Option<Secret>) -> Result<Opened> {
+    let held = paths.agent.as_deref().and_then(crate::agent::held_identity);
+    let identity = if let Some(identity) = held {
+        Arc::new(identity)
+    } else {
+        let mut once = passphrase;
+        Arc::new(identity::load(
+            &paths.identity,
+            &mut |_, _| Ok(once.take()),
+        )?)
+    };
     match store.load(&identity) {
         Ok(doc) => Ok(Opened {
             identity,

@@ -48,6 +48,11 @@ impl Sandbox {
         self.path("vault.age")
     }
 
+    /// Each sandbox has its own agent socket, so no test meets another's agent (or the user's).
+    pub fn agent_socket(&self) -> PathBuf {
+        self.path("agent").join("agent.sock")
+    }
+
     pub fn key(&self) -> PathBuf {
         self.path("identity.txt")
     }
@@ -60,6 +65,7 @@ impl Sandbox {
             .env("HOME", self.dir.path())
             .env("VAULT_FILE", self.vault_path())
             .env("VAULT_IDENTITY", self.key())
+            .env("VAULT_AGENT_SOCK", self.agent_socket())
             .current_dir(self.dir.path())
             .timeout(Duration::from_secs(60))
             .args(args);
@@ -117,6 +123,15 @@ impl Sandbox {
                 .arg(&plain),
         );
         fs::remove_file(plain).unwrap();
+    }
+}
+
+/// Stops the sandbox's agent however a test ends, so none outlives the suite.
+pub struct AgentRunning<'a>(pub &'a Sandbox);
+
+impl Drop for AgentRunning<'_> {
+    fn drop(&mut self) {
+        self.0.vault(&["agent", "stop"]).output().ok();
     }
 }
 

@@ -1,5 +1,6 @@
 //! The real `vault` binary on real files, as a user and a cron job meet it.
 
+mod agent;
 mod clipboard;
 mod common;
 mod crash;

@@ -31,9 +31,10 @@ impl Pane {
             NEXT.fetch_add(1, Ordering::SeqCst)
         );
         let command = format!(
-            "env {env} VAULT_FILE='{}' VAULT_IDENTITY='{}' '{BIN}' {args}; echo EXITED rc=$?; sleep 600",
+            "env {env} VAULT_FILE='{}' VAULT_IDENTITY='{}' VAULT_AGENT_SOCK='{}' '{BIN}' {args}; echo EXITED rc=$?; sleep 600",
             s.vault_path().display(),
-            s.key().display()
+            s.key().display(),
+            s.agent_socket().display()
         );
         let pane = Pane { socket };
         pane.tmux(&[
@@ -270,6 +271,27 @@ fn add_and_delete_keep_what_the_cli_wrote_meanwhile() {
     .assert()
     .code(3);
     pane.keys(&["C-c"]);
+    pane.wait_for("EXITED rc=0");
+}
+
+#[test]
+fn a_running_agent_opens_it_without_a_passphrase() {
+    let (s, pass) = sandbox();
+    s.vault(&[
+        "agent",
+        "start",
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ])
+    .assert()
+    .success();
+    let _running = AgentRunning(&s);
+    // No identity file where vault looks: only the agent can open the vault.
+    fs::rename(s.key(), s.path("identity.elsewhere")).unwrap();
+    let pane = Pane::start(&s, "");
+    let screen = pane.wait_for("entries 3/3");
+    assert!(!screen.contains("passphrase"), "{screen}");
+    pane.keys(&["q"]);
     pane.wait_for("EXITED rc=0");
 }
 

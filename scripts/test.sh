@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine: installs the tools the tests drive
-# (the age CLI, jq, ssh-keygen, script, tmux, Xvfb and xclip), then the unit and integration tests.
+# (the age CLI, jq, ssh-keygen, script, tmux, Xvfb, xclip and oathtool), then the unit and integration tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(age jq openssh-client bsdutils tmux xvfb xclip)
+packages=(age jq openssh-client bsdutils tmux xvfb xclip oathtool)
 missing=()
 for package in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")

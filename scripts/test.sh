@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine: installs the tools the tests drive
-# (the age CLI, jq, ssh-keygen, script, tmux, Xvfb, xclip and oathtool), then the unit and integration tests.
+# (the age CLI, jq, ssh-keygen, script, tmux, Xvfb, xclip, oathtool; mingw-w64 and wine for
+# the Windows build), cross-builds vault.exe, then runs the unit and integration tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(age jq openssh-client bsdutils tmux xvfb xclip oathtool)
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+install() {
+    echo "installing: $*"
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@" >/dev/null
+}
+installed() {
+    dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"
+}
+
+packages=(age jq openssh-client bsdutils tmux xvfb xclip oathtool gcc-mingw-w64-x86-64)
 missing=()
 for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "ok installed" || missing+=("$package")
+    installed "$package" || missing+=("$package")
 done
-if [ ${#missing[@]} -gt 0 ]; then
-    sudo=""
-    [ "$(id -u)" -eq 0 ] || sudo="sudo"
-    echo "installing: ${missing[*]}"
-    $sudo apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+[ ${#missing[@]} -eq 0 ] || install --no-install-recommends "${missing[@]}"
+# wine64 with what Debian recommends for it, as in every run tested here.
+installed wine || install wine64
 
+eval "$(bash scripts/windows.sh)"
+# One wine server for the whole run, rather than one started for each vault.exe.
+WINEDEBUG=-all /usr/lib/wine/wineserver -p 60 || true
 cargo test --locked "$@"

@@ -21,10 +21,13 @@ pub fn write(path: &Path, bytes: &[u8], mode: Mode) -> io::Result<()> {
         .prefix(&temp_prefix(path))
         .suffix(".tmp")
         .tempfile_in(dir)?;
-    if let Mode::Keep = mode
-        && let Ok(meta) = fs::metadata(path)
-    {
-        os::copy_permissions(&meta, temp.as_file())?;
+    match mode {
+        Mode::Keep => {
+            if let Ok(meta) = fs::metadata(path) {
+                os::copy_permissions(&meta, temp.as_file())?;
+            }
+        }
+        Mode::Private => os::make_private(temp.path())?,
     }
     temp.write_all(bytes)?;
     temp.as_file().sync_all()?;

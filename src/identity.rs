@@ -136,6 +136,13 @@ pub fn check_private(path: &Path, what: &'static str) -> Result<()> {
             format!("its mode {mode:03o} lets group or others read it"),
             format!("chmod 600 {}", path.display()),
         ),
+        PrivateFileProblem::ReadableByOthers(reason) => refused(
+            reason,
+            format!(
+                "icacls \"{}\" /inheritance:r /grant:r \"%USERNAME%:F\"",
+                path.display()
+            ),
+        ),
         PrivateFileProblem::Io(e) => Error::io(format!("cannot read {}", path.display()), e),
     })
 }

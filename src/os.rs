@@ -5,13 +5,19 @@ use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 
+#[cfg(windows)]
+mod acl;
+
 /// Why a file that holds a key or a passphrase is refused.
 #[derive(Debug)]
 pub enum PrivateFileProblem {
     Missing,
     NotRegular(&'static str),
     OtherOwner,
+    /// Unix: group or others have these mode bits.
     TooOpen(u32),
+    /// Windows: the access list lets others read it (who, in words).
+    ReadableByOthers(String),
     Io(io::Error),
 }
 
@@ -31,7 +37,13 @@ pub fn check_private_file(path: &Path) -> Result<(), PrivateFileProblem> {
         io::ErrorKind::NotFound => PrivateFileProblem::Missing,
         _ => PrivateFileProblem::Io(e),
     })?;
-    imp::check_private(&meta)
+    imp::check_private(path, &meta)
+}
+
+/// Makes a file just created private, where creating it did not already (a temp file on
+/// Windows inherits its directory's access list).
+pub fn make_private(path: &Path) -> io::Result<()> {
+    imp::make_private(path)
 }
 
 /// Creates a new file only we can read and write; fails if it exists.
@@ -119,7 +131,7 @@ mod imp {
         xdg("XDG_CONFIG_HOME", ".config")
     }
 
-    pub fn check_private(meta: &fs::Metadata) -> Result<(), PrivateFileProblem> {
+    pub fn check_private(_path: &Path, meta: &fs::Metadata) -> Result<(), PrivateFileProblem> {
         let kind = meta.file_type();
         if kind.is_fifo() {
             return Ok(());
@@ -149,6 +161,12 @@ mod imp {
             .create_new(true)
             .mode(0o600)
             .open(path)
+    }
+
+    /// Files are created 0600 already (`create_private`, tempfile's default).
+    #[allow(clippy::unnecessary_wraps)]
+    pub fn make_private(_path: &Path) -> io::Result<()> {
+        Ok(())
     }
 
     pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
@@ -235,7 +253,7 @@ mod imp {
 #[cfg(windows)]
 mod imp {
     use super::PrivateFileProblem;
-    use std::fs::{self, File, OpenOptions};
+    use std::fs::{self, File};
     use std::io;
     use std::path::{Path, PathBuf};
 
@@ -249,26 +267,45 @@ mod imp {
         data_dir()
     }
 
-    /// Windows has no mode bits: only the file type is checked here. A file's DACL decides
-    /// who reads it; checking it needs the Win32 security API.
-    pub fn check_private(meta: &fs::Metadata) -> Result<(), PrivateFileProblem> {
-        if meta.is_file() {
-            Ok(())
-        } else if meta.is_dir() {
-            Err(PrivateFileProblem::NotRegular("a directory"))
-        } else {
-            Err(PrivateFileProblem::NotRegular("not a regular file"))
+    /// Windows has no mode bits: the file's access list decides who reads it. Only its owner,
+    /// the current user, SYSTEM and Administrators may.
+    pub fn check_private(path: &Path, meta: &fs::Metadata) -> Result<(), PrivateFileProblem> {
+        if meta.is_dir() {
+            return Err(PrivateFileProblem::NotRegular("a directory"));
+        }
+        if !meta.is_file() {
+            return Err(PrivateFileProblem::NotRegular("not a regular file"));
+        }
+        match super::acl::check_private(path).map_err(PrivateFileProblem::Io)? {
+            Ok(()) => Ok(()),
+            Err(super::acl::Open::OtherOwner) => Err(PrivateFileProblem::OtherOwner),
+            Err(super::acl::Open::NoDacl) => Err(PrivateFileProblem::ReadableByOthers(
+                "it has no access list, so everyone can read it".into(),
+            )),
+            Err(super::acl::Open::ReadableBy(who)) => Err(PrivateFileProblem::ReadableByOthers(
+                format!("its access list lets {} read it", who.join(", ")),
+            )),
         }
     }
 
-    /// New files inherit the DACL of their directory, which under the user's profile is
-    /// private to the user.
+    /// A new file whose access list lets only the current user in: not inherited from the
+    /// directory, which may be shared. It is empty until that is done.
     pub fn create_private(path: &Path) -> io::Result<File> {
-        OpenOptions::new().write(true).create_new(true).open(path)
+        super::acl::create_private(path)
     }
 
+    pub fn make_private(path: &Path) -> io::Result<()> {
+        super::acl::make_private(path)
+    }
+
+    /// Creates the missing directories; the last one, when new, is made private to the user
+    /// (its files inherit that). An existing directory is left as it is.
     pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
-        fs::create_dir_all(dir)
+        if dir.is_dir() {
+            return Ok(());
+        }
+        fs::create_dir_all(dir)?;
+        super::acl::make_private_dir(dir)
     }
 
     pub fn copy_permissions(like: &fs::Metadata, file: &File) -> io::Result<()> {
@@ -276,6 +313,7 @@ mod imp {
     }
 
     /// Windows offers no directory fsync through std; NTFS journals the rename itself.
+    #[allow(clippy::unnecessary_wraps)]
     pub fn sync_dir(_dir: &Path) -> io::Result<()> {
         Ok(())
     }

@@ -1,4 +1,6 @@
 //! The real `vault` binary on real files, as a user and a cron job meet it.
+// The Unix binary on Unix files; tests/windows runs the Windows one under wine.
+#![cfg(unix)]
 
 mod agent;
 mod clipboard;

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine: installs the tools the tests drive
-# (the age CLI, jq, ssh-keygen, script, tmux, Xvfb, xclip, oathtool; mingw-w64 and wine for
-# the Windows build), cross-builds vault.exe, then runs the unit and integration tests.
+# (the age CLI, jq, ssh-keygen, script, tmux, Xvfb, xclip, oathtool, D-Bus and GNOME Keyring;
+# mingw-w64 and wine for the Windows build), cross-builds vault.exe, then runs the unit and
+# integration tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +17,7 @@ installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"
 }
 
-packages=(age jq openssh-client bsdutils tmux xvfb xclip oathtool gcc-mingw-w64-x86-64)
+packages=(age jq openssh-client bsdutils tmux xvfb xclip oathtool dbus gnome-keyring gcc-mingw-w64-x86-64)
 missing=()
 for package in "${packages[@]}"; do
     installed "$package" || missing+=("$package")

@@ -28,6 +28,12 @@ pub enum Error {
     #[error("identity file {} not found", .0.display())]
     IdentityMissing(PathBuf),
 
+    #[error("no identity keyring:{0} in the OS credential store")]
+    KeyringMissing(String),
+
+    #[error("cannot reach the OS credential store for keyring:{name}: {reason}")]
+    KeyringUnavailable { name: String, reason: String },
+
     #[error("{} is not a usable identity: {reason}", path.display())]
     IdentityInvalid { path: PathBuf, reason: String },
 
@@ -96,6 +102,8 @@ impl Error {
             | Error::WrongPassphrase(_)
             | Error::PassphraseNeeded(_)
             | Error::IdentityMissing(_)
+            | Error::KeyringMissing(_)
+            | Error::KeyringUnavailable { .. }
             | Error::IdentityInvalid { .. } => 4,
             Error::IdentityRefused { .. } => 5,
             Error::VaultMissing(_) | Error::VaultUnreadable { .. } | Error::VaultTooNew { .. } => 6,
@@ -129,6 +137,14 @@ impl Error {
             Error::IdentityMissing(_) => {
                 Some("create one with vault init, or point --identity at yours".into())
             }
+            Error::KeyringMissing(name) => Some(format!(
+                "create it with vault keygen --keyring {name}, or check the name"
+            )),
+            Error::KeyringUnavailable { .. } => Some(
+                "on Linux it needs a D-Bus session with an unlocked Secret Service (a desktop \
+                 login); a job without one uses an identity file or vault agent"
+                    .into(),
+            ),
             Error::IdentityRefused { hint, .. } => Some(hint.clone()),
             Error::VaultMissing(_) => {
                 Some("create one with vault init, or point --vault at yours".into())

@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use age::secrecy::ExposeSecret;
 use zeroize::Zeroizing;
 
+use crate::credential_store;
 use crate::crypto::{self, AgeIdentity, DecryptFailure};
 use crate::document::timestamp_now;
 use crate::error::{Error, Result};
@@ -99,9 +100,21 @@ pub fn create(path: &Path, passphrase: Option<&Secret>) -> Result<Identity> {
 
 /// Reads the identity at `path`, asking for a passphrase if it is encrypted.
 pub fn load(path: &Path, ask: AskPassphrase) -> Result<Identity> {
-    check_private(path, "identity file")?;
-    let data = read_limited(path)?;
+    let data = if let Some(name) = credential_store::name_of(path) {
+        credential_store::read(name)?
+    } else {
+        check_private(path, "identity file")?;
+        read_limited(path)?
+    };
     parse(path, &data, ask)
+}
+
+/// Whether an identity is there to load (a file, or a name in the credential store).
+pub fn exists(path: &Path) -> bool {
+    match credential_store::name_of(path) {
+        Some(name) => credential_store::read(name).is_ok(),
+        None => fs::symlink_metadata(path).is_ok(),
+    }
 }
 
 /// Refuses a file that holds a secret (`what`: "identity file", "passphrase file") but that
@@ -147,8 +160,12 @@ pub fn check_private(path: &Path, what: &'static str) -> Result<()> {
     })
 }
 
-/// Writes a new identity (or other secret) file, 0600, refusing to replace an existing one.
+/// Writes a new identity (or other secret) file, 0600, refusing to replace an existing one;
+/// for `keyring:NAME`, a new entry in the credential store.
 pub fn write_new(path: &Path, contents: &[u8]) -> Result<()> {
+    if let Some(name) = credential_store::name_of(path) {
+        return credential_store::write_new(name, contents);
+    }
     let mut file = os::create_private_file(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::AlreadyExists {
             Error::with_hint(

@@ -7,6 +7,7 @@ pub mod atomic;
 pub mod change;
 pub mod cli;
 pub mod clipboard;
+pub mod credential_store;
 pub mod crypto;
 pub mod document;
 pub mod error;

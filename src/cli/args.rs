@@ -23,7 +23,8 @@ pub struct Cli {
     #[arg(long, global = true, env = "VAULT_FILE", value_name = "PATH")]
     pub vault: Option<PathBuf>,
 
-    /// The identity (private key) file [default: $XDG_CONFIG_HOME/vault/identity]
+    /// The identity (private key) file, or keyring:NAME for one in the OS credential store
+    /// [default: $XDG_CONFIG_HOME/vault/identity]
     #[arg(long, global = true, env = "VAULT_IDENTITY", value_name = "PATH")]
     pub identity: Option<PathBuf>,
 
@@ -51,10 +52,15 @@ pub enum Command {
     },
 
     /// Create a new unencrypted identity for a service account; print its public key
+    #[command(group(ArgGroup::new("to").required(true).args(["output", "keyring"])))]
     Keygen {
         /// Where to write it (created 0600; never overwritten)
         #[arg(short, long, value_name = "FILE")]
-        output: PathBuf,
+        output: Option<PathBuf>,
+        /// Keep it in the OS credential store instead (Windows Credential Manager, the Secret
+        /// Service); read it back with --identity keyring:NAME
+        #[arg(long, value_name = "NAME")]
+        keyring: Option<String>,
     },
 
     /// List, add or remove who can decrypt the vault

@@ -14,7 +14,7 @@ pub fn init(ctx: &Context, no_passphrase: bool) -> Result<()> {
         return Err(Error::VaultExists(store.path().to_owned()));
     }
     let identity_path = ctx.identity_path()?;
-    let identity = if fs::symlink_metadata(&identity_path).is_ok() {
+    let identity = if identity::exists(&identity_path) {
         let identity = ctx.identity(Prompting::IfTerminal)?;
         eprintln!(
             "vault: using the existing identity {}",
@@ -45,6 +45,7 @@ pub fn init(ctx: &Context, no_passphrase: bool) -> Result<()> {
     Ok(())
 }
 
+/// A new identity in `output`, a file or `keyring:NAME`.
 pub fn keygen(output: &Path) -> Result<()> {
     let new = identity::generate();
     identity::write_new(output, new.file_text.expose().as_bytes())?;

@@ -70,7 +70,16 @@ fn dispatch(cli: Cli) -> Result<()> {
     };
     match command {
         Command::Init { no_passphrase } => keys::init(&ctx, no_passphrase),
-        Command::Keygen { output } => keys::keygen(&output),
+        Command::Keygen { output, keyring } => {
+            let to = match (output, keyring) {
+                (Some(file), _) => file,
+                (None, Some(name)) if !name.is_empty() => {
+                    PathBuf::from(format!("{}{name}", crate::credential_store::PREFIX))
+                }
+                (None, _) => return Err(Error::Usage("--keyring needs a name".into())),
+            };
+            keys::keygen(&to)
+        }
         Command::Recipients(action) => recipients::run(&ctx, action),
         Command::Agent(action) => agent::run(&ctx, action),
         Command::List { json } => entries::list(&ctx, json),
@@ -190,7 +199,10 @@ impl Context {
 
     /// The agent socket worth trying: none when an identity file was named and exists.
     pub fn agent_socket(&self) -> Option<PathBuf> {
-        let named = self.identity.as_deref().is_some_and(Path::exists);
+        let named = self
+            .identity
+            .as_deref()
+            .is_some_and(|p| crate::credential_store::name_of(p).is_some() || p.exists());
         if named {
             None
         } else {

@@ -1,7 +1,8 @@
 //! init and keygen: identities and new vaults.
 
 use std::fs;
-use std::process::Command as StdCommand;
+use std::io::Write;
+use std::process::{Command as StdCommand, Stdio};
 
 use crate::common::*;
 
@@ -201,4 +202,91 @@ fn a_closed_stdout_is_not_a_crash() {
         String::from_utf8_lossy(&out.stderr)
     );
     drop(s);
+}
+
+/// `vault ARGS` inside a desktop-like session: a private D-Bus with GNOME Keyring's Secret
+/// Service unlocked, as after a graphical login. The keyring lives in the sandbox's HOME, so
+/// it outlasts each session.
+fn in_keyring_session(s: &Sandbox, args: &[&str], stdin: &str) -> std::process::Output {
+    let mut cmd = StdCommand::new("dbus-run-session");
+    cmd.env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", s.dir.path())
+        .env("VAULT_FILE", s.vault_path())
+        .env("VAULT_AGENT_SOCK", s.agent_socket())
+        .args([
+            "--",
+            "sh",
+            "-c",
+            "printf keyring-login | gnome-keyring-daemon --unlock --components=secrets >/dev/null \
+             && exec \"$0\" \"$@\"",
+            BIN,
+        ])
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = cmd.spawn().expect("dbus-run-session runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn an_identity_in_the_secret_service_opens_the_vault() {
+    let s = Sandbox::new();
+    let ok = |args: &[&str], stdin: &str| {
+        let out = in_keyring_session(&s, args, stdin);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(out.status.success(), "{args:?}: {stderr}");
+        String::from_utf8(out.stdout).unwrap()
+    };
+    ok(
+        &["init", "--no-passphrase", "--identity", "keyring:operator"],
+        "",
+    );
+    ok(
+        &["add", "bank", "--identity", "keyring:operator"],
+        "pw-of-bank\n",
+    );
+    let public = ok(&["keygen", "--keyring", "job"], "");
+    ok(
+        &[
+            "recipients",
+            "add",
+            public.trim(),
+            "--name",
+            "job",
+            "--identity",
+            "keyring:operator",
+        ],
+        "",
+    );
+    assert_eq!(
+        ok(&["export", "bank", "--identity", "keyring:job"], ""),
+        "pw-of-bank\n"
+    );
+    // No key file was written for either.
+    let files: Vec<String> = fs::read_dir(s.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!files.iter().any(|f| f.contains("keyring")), "{files:?}");
+
+    let out = in_keyring_session(&s, &["keygen", "--keyring", "job"], "");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("keyring:job already exists"));
+    let out = in_keyring_session(&s, &["export", "bank", "--identity", "keyring:nobody"], "");
+    assert_eq!(out.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no identity keyring:nobody"));
+    // A cron job has no D-Bus session: it fails at once, exit 4, saying why.
+    let a = s
+        .vault(&["export", "bank", "--identity", "keyring:job"])
+        .assert()
+        .code(4);
+    assert_one_line_error(&a, "cannot reach the OS credential store for keyring:job");
 }

@@ -344,3 +344,31 @@ fn appdata_on_linux() -> PathBuf {
         .join("drive_c")
         .join(rest.replace('\\', "/"))
 }
+
+#[test]
+fn a_task_identity_in_credential_manager_reads_the_vault() {
+    let Some(w) = Win::new() else { return };
+    w.with_bank();
+    // Credential Manager is one per account (per wine prefix here): a name of this test's own.
+    let name = format!(
+        "task-{}",
+        w.dir.path().file_name().unwrap().to_string_lossy()
+    );
+    let public = w.ok(&["keygen", "--keyring", &name], "");
+    w.ok(&["recipients", "add", public.trim(), "--name", "task"], "");
+    let identity = format!("keyring:{name}");
+    assert_eq!(
+        w.ok(&["export", "bank", "--identity", &identity], ""),
+        "it's $x\n"
+    );
+    w.fails(
+        &["keygen", "--keyring", &name],
+        1,
+        &format!("keyring:{name} already exists"),
+    );
+    w.fails(
+        &["export", "bank", "--identity", "keyring:nobody-here"],
+        4,
+        "no identity keyring:nobody-here in the OS credential store",
+    );
+}

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 #[cfg(windows)]
 mod acl;
+#[cfg(windows)]
+mod handles;
 
 /// Why a file that holds a key or a passphrase is refused.
 #[derive(Debug)]
@@ -333,6 +335,7 @@ mod imp {
         use std::os::windows::process::CommandExt;
         const DETACHED_PROCESS: u32 = 0x0000_0008;
         const CREATE_NEW_PROCESS_GROUP: u32 = 0x0000_0200;
+        super::handles::stop_inheriting_std_handles();
         command.creation_flags(DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP);
     }
 

@@ -1,7 +1,7 @@
 //! Windows access lists, the counterpart of Unix modes for key files: who may read a file, and
 //! making a new file or directory private to the user who creates it.
 //!
-//! The only `unsafe` code of the program lives here: the Win32 security API has no safe
+//! With `handles.rs`, the only `unsafe` code of the program: the Win32 security API has no safe
 //! binding that is still maintained. Every pointer comes from the API itself or from a buffer
 //! owned by the function that uses it, and every allocation the API makes is freed here.
 #![allow(unsafe_code)]

@@ -4,8 +4,6 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
 
 use crate::common::*;
 
@@ -46,14 +44,6 @@ fn pid_of(s: &Sandbox) -> u32 {
         .find_map(|l| l.strip_prefix("agent: running (pid "))
         .and_then(|rest| rest.trim_end_matches(')').parse().ok())
         .unwrap_or_else(|| panic!("no pid in {status}"))
-}
-
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done() {
-        assert!(Instant::now() < deadline, "waited for {what}");
-        thread::sleep(Duration::from_millis(50));
-    }
 }
 
 #[test]

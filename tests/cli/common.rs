@@ -7,6 +7,9 @@ use std::time::Duration;
 use assert_cmd::Command;
 use tempfile::TempDir;
 
+/// Shared with the Windows tests, which wait on the X server too.
+pub use crate::x11::wait_until;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_vault");
 
 /// A directory with a vault and an identity in it, and `vault` pointed at them through the

@@ -17,3 +17,5 @@ mod recipients;
 mod totp;
 mod tui;
 mod writers;
+#[path = "../support/x11.rs"]
+mod x11;

@@ -435,7 +435,7 @@ fn recipients_add_a_key_file_and_refuse_a_lock_out() {
 #[test]
 fn c_copies_the_password_and_the_status_line_counts_down() {
     let (s, _) = sandbox();
-    let x = crate::clipboard::Display::start();
+    let x = crate::x11::Display::start();
     let pane = Pane::start_with(&s, "", &format!("DISPLAY={}", x.name));
     unlock(&pane);
     pane.keys(&["c"]);

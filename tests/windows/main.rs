@@ -11,20 +11,43 @@ use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::{PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use tempfile::TempDir;
 
+#[path = "../support/x11.rs"]
+mod x11;
+
 const LINUX_BIN: &str = env!("CARGO_BIN_EXE_vault");
 const WINE: &str = "/usr/lib/wine/wine64";
+
+/// Tests share wine's server; one that must restart it runs alone.
+static WINE_SERVER: RwLock<()> = RwLock::new(());
+
+#[allow(dead_code)] // held for its lifetime only
+enum Turn {
+    Shared(RwLockReadGuard<'static, ()>),
+    Alone(RwLockWriteGuard<'static, ()>),
+}
 
 /// A private directory (0700, as a profile's `%APPDATA%` is) and `vault.exe` pointed at it.
 struct Win {
     dir: TempDir,
     exe: PathBuf,
+    _turn: Turn,
 }
 
 impl Win {
     fn new() -> Option<Win> {
+        Win::with_turn(|| Turn::Shared(WINE_SERVER.read().unwrap_or_else(PoisonError::into_inner)))
+    }
+
+    /// While no other test runs wine.
+    fn alone() -> Option<Win> {
+        Win::with_turn(|| Turn::Alone(WINE_SERVER.write().unwrap_or_else(PoisonError::into_inner)))
+    }
+
+    fn with_turn(turn: impl FnOnce() -> Turn) -> Option<Win> {
         if std::env::var_os("VAULT_SKIP_WINDOWS").is_some() {
             eprintln!("skipped: VAULT_SKIP_WINDOWS is set");
             return None;
@@ -40,7 +63,11 @@ impl Win {
         let dir = tempfile::tempdir().unwrap();
         // wine reads a directory's mode as its access list, which new files inherit.
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o700)).unwrap();
-        Some(Win { dir, exe })
+        Some(Win {
+            dir,
+            exe,
+            _turn: turn(),
+        })
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -371,4 +398,48 @@ fn a_task_identity_in_credential_manager_reads_the_vault() {
         4,
         "no identity keyring:nobody-here in the OS credential store",
     );
+}
+
+#[test]
+fn copy_puts_the_password_on_the_clipboard_and_clears_it() {
+    let Some(w) = Win::alone() else { return };
+    w.with_bank();
+    // wine's clipboard is the X server's: what vault.exe copies, xclip reads. wine's desktop
+    // process binds to the display it first saw; a new server makes it see this one.
+    let x = x11::Display::start();
+    restart_wine();
+    // Output to a file, not a pipe: wine hands its Unix stderr to every process it starts, the
+    // detached helper included, so a pipe would stay open until the helper ends. (On Windows
+    // vault stops its own handles from being inherited before it starts the helper.)
+    let said = w.path("copy.err");
+    let status = w
+        .vault(&["copy", "bank", "--clear-after", "2"])
+        .env("DISPLAY", &x.name)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(fs::File::create(&said).unwrap())
+        .status()
+        .unwrap();
+    let stderr = fs::read_to_string(&said).unwrap();
+    assert!(status.success(), "{stderr}");
+    assert!(stderr.contains("copied the password of 'bank'"), "{stderr}");
+    assert!(!stderr.contains("it's $x"), "{stderr}");
+    x11::wait_until("the copy", || x.clipboard().as_deref() == Some("it's $x"));
+    x11::wait_until("the clear", || x.clipboard().is_none());
+    drop(x);
+    restart_wine();
+}
+
+fn restart_wine() {
+    let status = Command::new("/usr/lib/wine/wineserver")
+        .arg("-k")
+        .env("WINEDEBUG", "-all")
+        .status()
+        .unwrap();
+    // Exit 1: there was no server to stop.
+    assert!(status.code().is_some(), "{status}");
+    Command::new("/usr/lib/wine/wineserver")
+        .arg("-w")
+        .status()
+        .unwrap();
 }

@@ -41,14 +41,7 @@ pub fn bind(path: &Path) -> Result<Listener> {
     }
     if let Ok(meta) = fs::symlink_metadata(path) {
         if let Some(info) = client::info(path) {
-            return Err(Error::with_hint(
-                format!(
-                    "an agent is already running at {} (pid {})",
-                    path.display(),
-                    info.pid
-                ),
-                "vault agent stop ends it",
-            ));
+            return Err(already_running(path, &info));
         }
         if !meta.file_type().is_socket() {
             return Err(Error::other(format!(
@@ -70,6 +63,18 @@ pub fn bind(path: &Path) -> Result<Listener> {
     fs::set_permissions(path, fs::Permissions::from_mode(0o600))
         .map_err(|e| fail("set the mode of", e))?;
     Ok(listener)
+}
+
+/// Refusing a second agent on the same socket.
+pub fn already_running(socket: &Path, info: &Info) -> Error {
+    Error::with_hint(
+        format!(
+            "an agent is already running at {} (pid {})",
+            socket.display(),
+            info.pid
+        ),
+        "vault agent stop ends it",
+    )
 }
 
 /// The agent's own directory: created 0700, or refused when it is open to others or not ours

@@ -54,14 +54,7 @@ mod imp {
         idle_timeout: Option<Duration>,
     ) -> Result<()> {
         if let Some(info) = client::info(socket) {
-            return Err(Error::with_hint(
-                format!(
-                    "an agent is already running at {} (pid {})",
-                    socket.display(),
-                    info.pid
-                ),
-                "vault agent stop ends it",
-            ));
+            return Err(server::already_running(socket, &info));
         }
         let path = ctx.identity_path()?;
         let mut ask = prompt::passphrase_source(ctx.passphrase_file(), Prompting::IfTerminal);

@@ -11,17 +11,7 @@ const PASSPHRASE: &str = "correct horse";
 
 /// A vault with a passphrase-protected identity and one entry.
 fn sandbox() -> (Sandbox, PathBuf) {
-    let s = Sandbox::new();
-    let pass = s.private_file("pass", &format!("{PASSPHRASE}\n"));
-    let p = pass.to_str().unwrap().to_owned();
-    s.vault(&["init", "--passphrase-file", &p])
-        .assert()
-        .success();
-    s.vault(&["add", "bank", "--passphrase-file", &p])
-        .write_stdin("pw-of-bank\n")
-        .assert()
-        .success();
-    (s, pass)
+    Sandbox::with_passphrase(PASSPHRASE, &[("bank", "dustin")])
 }
 
 fn start<'a>(s: &'a Sandbox, pass: &Path, extra: &[&str]) -> AgentRunning<'a> {

@@ -39,6 +39,24 @@ impl Sandbox {
         self.dir.path().join(name)
     }
 
+    /// A sandbox whose identity is protected by `passphrase` (kept in the private file
+    /// returned), holding `entries` as (name, username), each with the password `pw-of-NAME`.
+    pub fn with_passphrase(passphrase: &str, entries: &[(&str, &str)]) -> (Sandbox, PathBuf) {
+        let s = Sandbox::new();
+        let pass = s.private_file("pass", &format!("{passphrase}\n"));
+        let p = pass.to_str().unwrap().to_owned();
+        s.vault(&["init", "--passphrase-file", &p])
+            .assert()
+            .success();
+        for (name, user) in entries {
+            s.vault(&["add", name, "--username", user, "--passphrase-file", &p])
+                .write_stdin(format!("pw-of-{name}\n"))
+                .assert()
+                .success();
+        }
+        (s, pass)
+    }
+
     /// A file only we can read (a passphrase file), holding `content`.
     pub fn private_file(&self, name: &str, content: &str) -> PathBuf {
         let path = self.path(name);

@@ -143,23 +143,14 @@ impl Drop for Pane {
 
 /// A vault with a passphrase-protected identity and three entries.
 fn sandbox() -> (Sandbox, std::path::PathBuf) {
-    let s = Sandbox::new();
-    let pass = s.private_file("pass", &format!("{PASSPHRASE}\n"));
-    let p = pass.to_str().unwrap().to_owned();
-    s.vault(&["init", "--passphrase-file", &p])
-        .assert()
-        .success();
-    for (name, user) in [
-        ("bank/checking", "dustin"),
-        ("bank/savings", "dustin"),
-        ("mail", "d@example.org"),
-    ] {
-        s.vault(&["add", name, "--username", user, "--passphrase-file", &p])
-            .write_stdin(format!("pw-of-{name}\n"))
-            .assert()
-            .success();
-    }
-    (s, pass)
+    Sandbox::with_passphrase(
+        PASSPHRASE,
+        &[
+            ("bank/checking", "dustin"),
+            ("bank/savings", "dustin"),
+            ("mail", "d@example.org"),
+        ],
+    )
 }
 
 fn export(s: &Sandbox, pass: &Path, name: &str) -> String {

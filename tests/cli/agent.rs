@@ -101,6 +101,58 @@ fn a_named_identity_file_is_used_over_the_agent() {
 }
 
 #[test]
+fn clients_that_die_or_talk_nonsense_do_not_hurt_it() {
+    use std::io::{Read, Write};
+    use std::os::unix::net::UnixStream;
+    let (s, pass) = sandbox();
+    let _running = start(&s, &pass, &[]);
+    let socket = s.agent_socket();
+    // Gone halfway through a request; an unknown request; a length far past any header.
+    let mut half = UnixStream::connect(&socket).unwrap();
+    half.write_all(b"U\x00\x00\x01").unwrap();
+    drop(half);
+    for garbage in [
+        &b"Zzzz"[..],
+        b"U\xff\xff\xff\xffjunk",
+        b"U\x00\x00\x00\x03[1,",
+    ] {
+        let mut client = UnixStream::connect(&socket).unwrap();
+        client.write_all(garbage).unwrap();
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut answer = Vec::new();
+        client.read_to_end(&mut answer).ok();
+        assert!(answer.is_empty(), "{garbage:?} got {answer:?}");
+    }
+    // One that connects and says nothing holds it only until its time runs out.
+    let silent = UnixStream::connect(&socket).unwrap();
+    fs::rename(s.key(), s.path("identity.elsewhere")).unwrap();
+    assert_eq!(s.export("bank"), "pw-of-bank\n");
+    drop(silent);
+    s.vault(&["agent", "status"]).assert().success();
+}
+
+#[test]
+fn an_agent_directory_others_can_enter_is_refused() {
+    let (s, pass) = sandbox();
+    let dir = s.agent_socket().parent().unwrap().to_owned();
+    fs::create_dir(&dir).unwrap();
+    chmod(&dir, 0o755);
+    let a = s
+        .vault(&[
+            "agent",
+            "start",
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+        ])
+        .assert()
+        .code(1);
+    // Said by the serving process, passed on by the one that started it.
+    assert_one_line_error(&a, "refusing agent directory");
+    assert!(stderr_of(&a).contains("its mode 755 lets others in"));
+    assert!(!s.agent_socket().exists());
+}
+
+#[test]
 fn a_wrong_passphrase_starts_nothing() {
     let (s, _) = sandbox();
     let wrong = s.private_file("wrong", "nope\n");

@@ -53,6 +53,8 @@ mod imp {
         socket: &Path,
         idle_timeout: Option<Duration>,
     ) -> Result<()> {
+        // The serving process checks again when it binds; this check only spares a passphrase
+        // typed for nothing.
         if let Some(info) = client::info(socket) {
             return Err(server::already_running(socket, &info));
         }

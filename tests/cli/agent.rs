@@ -14,15 +14,20 @@ fn sandbox() -> (Sandbox, PathBuf) {
     Sandbox::with_passphrase(PASSPHRASE, &[("bank", "dustin")])
 }
 
-fn start<'a>(s: &'a Sandbox, pass: &Path, extra: &[&str]) -> AgentRunning<'a> {
-    let mut args = vec![
+/// `vault agent start --passphrase-file PASS EXTRA…`, not yet run.
+fn agent_start(s: &Sandbox, pass: &Path, extra: &[&str]) -> assert_cmd::Command {
+    let mut cmd = s.vault(&[
         "agent",
         "start",
         "--passphrase-file",
         pass.to_str().unwrap(),
-    ];
-    args.extend_from_slice(extra);
-    let a = s.vault(&args).assert().success();
+    ]);
+    cmd.args(extra);
+    cmd
+}
+
+fn start<'a>(s: &'a Sandbox, pass: &Path, extra: &[&str]) -> AgentRunning<'a> {
+    let a = agent_start(s, pass, extra).assert().success();
     assert!(stderr_of(&a).contains("agent started"), "{}", stderr_of(&a));
     AgentRunning(s)
 }
@@ -137,15 +142,7 @@ fn an_agent_directory_others_can_enter_is_refused() {
     let dir = s.agent_socket().parent().unwrap().to_owned();
     fs::create_dir(&dir).unwrap();
     chmod(&dir, 0o755);
-    let a = s
-        .vault(&[
-            "agent",
-            "start",
-            "--passphrase-file",
-            pass.to_str().unwrap(),
-        ])
-        .assert()
-        .code(1);
+    let a = agent_start(&s, &pass, &[]).assert().code(1);
     // Said by the serving process, passed on by the one that started it.
     assert_one_line_error(&a, "refusing agent directory");
     assert!(stderr_of(&a).contains("its mode 755 lets others in"));
@@ -156,15 +153,7 @@ fn an_agent_directory_others_can_enter_is_refused() {
 fn a_wrong_passphrase_starts_nothing() {
     let (s, _) = sandbox();
     let wrong = s.private_file("wrong", "nope\n");
-    let a = s
-        .vault(&[
-            "agent",
-            "start",
-            "--passphrase-file",
-            wrong.to_str().unwrap(),
-        ])
-        .assert()
-        .code(4);
+    let a = agent_start(&s, &wrong, &[]).assert().code(4);
     assert_one_line_error(&a, "wrong passphrase");
     assert!(!s.agent_socket().exists());
     s.vault(&["agent", "status"]).assert().code(1);
@@ -174,15 +163,7 @@ fn a_wrong_passphrase_starts_nothing() {
 fn one_agent_at_a_time_and_a_killed_ones_socket_is_replaced() {
     let (s, pass) = sandbox();
     let _running = start(&s, &pass, &[]);
-    let a = s
-        .vault(&[
-            "agent",
-            "start",
-            "--passphrase-file",
-            pass.to_str().unwrap(),
-        ])
-        .assert()
-        .code(1);
+    let a = agent_start(&s, &pass, &[]).assert().code(1);
     assert_one_line_error(&a, "already running");
 
     let pid = pid_of(&s);

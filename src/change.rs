@@ -25,6 +25,9 @@ pub enum Change {
         seen: Vec<Recipient>,
         recipients: Vec<Recipient>,
     },
+    /// Re-signs the vault as it is: how a user adopts a vault no trusted writer signed (made
+    /// by hand, or before vaults were signed). The only change the store makes to such a vault.
+    Adopt,
 }
 
 impl Change {
@@ -64,6 +67,7 @@ impl Change {
                 }
                 doc.recipients = recipients;
             }
+            Change::Adopt => {}
         }
         Ok(())
     }

@@ -404,6 +404,15 @@ impl<'de> Deserialize<'de> for Extra {
     }
 }
 
+impl Extra {
+    /// Takes a field out (wiping it), as when a member is handled elsewhere.
+    pub fn remove(&mut self, key: &str) {
+        if let Some(mut value) = self.0.remove(key) {
+            scrub(&mut value);
+        }
+    }
+}
+
 impl Drop for Extra {
     fn drop(&mut self) {
         scrub_map(&mut self.0);

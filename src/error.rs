@@ -5,6 +5,8 @@
 use std::io;
 use std::path::PathBuf;
 
+use crate::trust::Refusal;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("no entry '{name}' in {}", vault.display())]
@@ -79,6 +81,14 @@ pub enum Error {
     #[error("{0}")]
     Usage(String),
 
+    #[error("{} was not written by a writer you trust: {who}", vault.display())]
+    Untrusted {
+        vault: PathBuf,
+        refusal: Refusal,
+        /// The signer in words ("it is unsigned", "signed by an unknown writer vaultw1…").
+        who: String,
+    },
+
     #[error("{context}: {}", describe_io(source))]
     Io { context: String, source: io::Error },
 
@@ -109,6 +119,7 @@ impl Error {
             Error::VaultMissing(_) | Error::VaultUnreadable { .. } | Error::VaultTooNew { .. } => 6,
             Error::Busy { .. } | Error::Changed(_) => 7,
             Error::InvalidName { .. } | Error::Usage(_) => 2,
+            Error::Untrusted { .. } => 8,
             Error::Reported(code) => *code,
             Error::VaultExists(_)
             | Error::EntryExists(_)
@@ -154,6 +165,22 @@ impl Error {
             Error::Changed(_) => Some("read it again and repeat the change".into()),
             Error::EntryExists(_) => Some("use vault edit to change it".into()),
             Error::Other { hint, .. } => hint.clone(),
+            Error::Untrusted { vault, refusal, .. } => Some(match refusal {
+                Refusal::Unsigned => "if you made this vault by hand or it predates signed vaults, \
+                     check it and adopt it with vault trust accept"
+                    .into(),
+                Refusal::UnknownWriter(writer) => format!(
+                    "if {} is another operator's writer key, vault trust add {writer} --name \
+                     NAME; if not, someone rewrote the vault: restore {}.bak or a copy you trust",
+                    writer.short(),
+                    vault.display()
+                ),
+                Refusal::BadSignature(_) => format!(
+                    "the document was changed after it was signed: restore {}.bak or a copy you \
+                     trust",
+                    vault.display()
+                ),
+            }),
             _ => None,
         }
     }

@@ -5,6 +5,7 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use age::secrecy::ExposeSecret;
 use zeroize::Zeroizing;
@@ -15,15 +16,30 @@ use crate::document::timestamp_now;
 use crate::error::{Error, Result};
 use crate::os::{self, PrivateFileProblem};
 use crate::secret::Secret;
+use crate::trust::{self, Trust, TrustList};
+use crate::writer::{self, Signer, WriterId, WriterKey};
 
 /// Identity files are small; anything larger is not one (and is not read into memory).
 const MAX_IDENTITY_BYTES: u64 = 1 << 20;
 
-/// An unlocked identity: the keys, and the public recipients they answer to.
+/// An unlocked identity: the keys, the public recipients they answer to, the writer key that
+/// signs its saves, and whom it trusts as the author of a vault.
 pub struct Identity {
     path: PathBuf,
     keys: Vec<AgeIdentity>,
     recipients: Vec<String>,
+    /// Behind a lock: an SSH key's writer key file is made at the first save, through `&self`.
+    writer: Mutex<Writer>,
+    trust: Trust,
+}
+
+/// How an identity signs.
+#[derive(Clone)]
+pub enum Writer {
+    /// A key in hand: derived from an age identity, read from its file, or held by the agent.
+    Key(Arc<dyn Signer>),
+    /// An SSH key's writer key file, not made yet: made at the first save that needs it.
+    NotYet(PathBuf),
 }
 
 /// Asked for a passphrase for `path`; `attempt` counts the wrong ones before. `None` means no
@@ -33,12 +49,61 @@ pub type AskPassphrase<'a> = &'a mut dyn FnMut(&Path, u32) -> Result<Option<Secr
 impl Identity {
     /// Keys that live elsewhere (the agent, at `path`): decrypting goes through `keys`, and
     /// `recipients` are their public keys, so a save still knows whom it must not lock out.
-    pub fn held_elsewhere(path: PathBuf, keys: Vec<AgeIdentity>, recipients: Vec<String>) -> Self {
+    pub fn held_elsewhere(
+        path: PathBuf,
+        keys: Vec<AgeIdentity>,
+        recipients: Vec<String>,
+        signer: Arc<dyn Signer>,
+    ) -> Self {
         Identity {
             path,
             keys,
             recipients,
+            trust: Trust {
+                own: Some(signer.id()),
+                ..Trust::default()
+            },
+            writer: Mutex::new(Writer::Key(signer)),
         }
+    }
+
+    /// Adds the user's trust list to what this identity trusts.
+    #[must_use]
+    pub fn with_trust_list(mut self, list: TrustList) -> Self {
+        self.trust.list = list;
+        self
+    }
+
+    /// Adds the trust list at its default place (none there: nothing added).
+    pub fn with_local_trust(self) -> Result<Self> {
+        match trust::default_path() {
+            Some(path) => Ok(self.with_trust_list(TrustList::load(&path)?)),
+            None => Ok(self),
+        }
+    }
+
+    pub fn trust(&self) -> &Trust {
+        &self.trust
+    }
+
+    /// What signs this identity's saves; an SSH key's writer key file is made here when it
+    /// does not exist yet (0600, beside the key).
+    pub fn signer(&self) -> Result<Arc<dyn Signer>> {
+        let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
+        let file = match &*writer {
+            Writer::Key(signer) => return Ok(Arc::clone(signer)),
+            Writer::NotYet(file) => file.clone(),
+        };
+        let key = WriterKey::generate();
+        write_new(&file, key.file_text(&self.path).as_bytes())?;
+        let signer: Arc<dyn Signer> = Arc::new(key);
+        *writer = Writer::Key(Arc::clone(&signer));
+        Ok(signer)
+    }
+
+    /// The public key this identity signs with (its writer key made first if need be).
+    pub fn writer_id(&self) -> Result<WriterId> {
+        self.signer().map(|signer| signer.id())
     }
 
     pub fn path(&self) -> &Path {
@@ -62,10 +127,16 @@ pub struct NewIdentity {
 }
 
 pub fn generate() -> NewIdentity {
+    generate_with_header("")
+}
+
+/// A new identity whose file carries `header` (comment lines, such as writer pins) after the
+/// usual ones.
+pub fn generate_with_header(header: &str) -> NewIdentity {
     let identity = age::x25519::Identity::generate();
     let recipient = identity.to_public().to_string();
     let file_text = format!(
-        "# created: {}\n# public key: {recipient}\n{}\n",
+        "# created: {}\n# public key: {recipient}\n{header}{}\n",
         timestamp_now(),
         identity.to_string().expose_secret()
     );
@@ -271,6 +342,7 @@ pub fn parse(path: &Path, data: &[u8], ask: AskPassphrase) -> Result<Identity> {
 pub fn parse_age(path: &Path, text: &str) -> Result<Identity> {
     let mut keys: Vec<AgeIdentity> = Vec::new();
     let mut recipients = Vec::new();
+    let mut writer = None;
     for (number, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -285,15 +357,26 @@ pub fn parse_age(path: &Path, text: &str) -> Result<Identity> {
             invalid(path, format!("line {} is {what}", number + 1))
         })?;
         recipients.push(key.to_public().to_string());
+        // The first key signs: adding keys to a file never changes who it writes as.
+        if writer.is_none() {
+            writer = Some(WriterKey::derive_from_age(key.to_string().expose_secret()));
+        }
         keys.push(Box::new(key));
     }
-    if keys.is_empty() {
+    let Some(writer) = writer else {
         return Err(invalid(path, "it holds no identity"));
-    }
+    };
+    let signer: Arc<dyn Signer> = Arc::new(writer);
     Ok(Identity {
         path: path.to_owned(),
         keys,
         recipients,
+        trust: Trust {
+            own: Some(signer.id()),
+            pins: trust::pins_in(path, text)?,
+            list: TrustList::default(),
+        },
+        writer: Mutex::new(Writer::Key(signer)),
     })
 }
 
@@ -344,11 +427,32 @@ fn parse_ssh(path: &Path, text: &str, ask: AskPassphrase) -> Result<Identity> {
             ));
         }
     };
+    let (writer, own) = ssh_writer(path)?;
     Ok(Identity {
         path: path.to_owned(),
         keys: vec![key],
         recipients: vec![recipient],
+        trust: Trust {
+            own,
+            pins: Vec::new(),
+            list: TrustList::default(),
+        },
+        writer: Mutex::new(writer),
     })
+}
+
+/// An SSH key cannot derive a writer key: it lives in a file of its own beside the key.
+fn ssh_writer(path: &Path) -> Result<(Writer, Option<WriterId>)> {
+    let file = writer::key_file_for(path);
+    if fs::symlink_metadata(&file).is_err() {
+        return Ok((Writer::NotYet(file), None));
+    }
+    check_private(&file, "writer key file")?;
+    let data = read_limited(&file)?;
+    let text = std::str::from_utf8(&data).map_err(|_| invalid(&file, "it is not a text file"))?;
+    let key = WriterKey::parse_file(text).map_err(|reason| invalid(&file, reason))?;
+    let id = key.id();
+    Ok((Writer::Key(Arc::new(key)), Some(id)))
 }
 
 fn next_passphrase(path: &Path, attempt: u32, ask: AskPassphrase) -> Result<Secret> {

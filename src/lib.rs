@@ -17,8 +17,11 @@ pub mod lookup;
 pub mod os;
 pub mod otp;
 pub mod secret;
+pub mod signature;
 pub mod store;
 pub mod text;
+pub mod trust;
 pub mod tui;
+pub mod writer;
 
 pub use error::Error;

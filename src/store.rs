@@ -20,6 +20,8 @@ use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::lookup;
 use crate::os;
+use crate::signature::{self, Signed};
+use crate::trust::Refusal;
 
 /// How long a writer waits for another one to finish.
 pub const LOCK_WAIT: Duration = Duration::from_secs(5);
@@ -62,10 +64,29 @@ impl Store {
         }
     }
 
-    /// Decrypts and parses the vault. Takes no lock and never writes.
+    /// Decrypts and parses the vault, refusing it when the identity has anchors and no
+    /// anchored writer signed it. Takes no lock and never writes.
     pub fn load(&self, identity: &Identity) -> Result<Document> {
         let ciphertext = self.read()?;
-        self.open(&ciphertext, identity).map(|(doc, _)| doc)
+        self.open(&ciphertext, identity, Check::Read)
+            .map(|opened| opened.doc)
+    }
+
+    /// The vault as it is and who signed it, whatever this identity trusts: for showing a
+    /// user what they are asked to accept. Takes no lock and never writes.
+    pub fn inspect(&self, identity: &Identity) -> Result<(Document, Signed)> {
+        let ciphertext = self.read()?;
+        self.open(&ciphertext, identity, Check::None)
+            .map(|opened| (opened.doc, opened.signed))
+    }
+
+    /// The previous version (`.bak`) when a writer this identity trusts signed it: what an
+    /// untrusted vault is compared with, to show what changed (recipients above all).
+    pub fn last_trusted(&self, identity: &Identity) -> Option<Document> {
+        let ciphertext = fs::read(self.backup_path()).ok()?;
+        self.open(&ciphertext, identity, Check::Write)
+            .ok()
+            .map(|opened| opened.doc)
     }
 
     /// Creates an empty vault encrypted to `identity`'s keys (the first named `operator`);
@@ -102,11 +123,25 @@ impl Store {
 
     /// Applies one change under the lock, to the vault as it is on disk now, and saves.
     /// Returns the document as saved.
+    /// Only a vault signed by a writer the identity trusts is built on ([`Change::Adopt`]
+    /// excepted: it is how a user accepts one); the new version is signed by the identity.
     pub fn apply(&self, identity: &Identity, change: Change) -> Result<Document> {
         let _lock = self.lock()?;
         atomic::remove_leftovers(&self.real_path());
         let ciphertext = self.read()?;
-        let (mut doc, plaintext_len) = self.open(&ciphertext, identity)?;
+        let Opened {
+            mut doc,
+            plaintext_len,
+            ..
+        } = self.open(
+            &ciphertext,
+            identity,
+            if matches!(change, Change::Adopt) {
+                Check::None
+            } else {
+                Check::Write
+            },
+        )?;
         change.apply(&mut doc)?;
         if doc.recipients.is_empty() {
             // A hand-made vault lists nobody; without this its first save would lock out the
@@ -130,13 +165,59 @@ impl Store {
     pub fn load_entry(&self, identity: &Identity, name: &str) -> Result<Option<Entry>> {
         let ciphertext = self.read()?;
         let plaintext = self.decrypt(&ciphertext, identity)?;
+        // Without anchors nothing depends on the signer: no hash pass.
+        if identity.trust().has_anchors() {
+            self.check(
+                identity,
+                Check::Read,
+                &signature::split(&plaintext).verify(),
+            )?;
+        }
         lookup::find_entry(&plaintext, name).map_err(|err| self.invalid(err))
     }
 
-    fn open(&self, ciphertext: &[u8], identity: &Identity) -> Result<(Document, usize)> {
+    /// Decrypts, checks the signer as `check` asks, then parses: a document no trusted writer
+    /// signed is not even parsed where trust is required.
+    fn open(&self, ciphertext: &[u8], identity: &Identity, check: Check) -> Result<Opened> {
         let plaintext = self.decrypt(ciphertext, identity)?;
-        let doc = Document::parse(&plaintext).map_err(|err| self.invalid(err))?;
-        Ok((doc, plaintext.len()))
+        let signed = signature::split(&plaintext).verify();
+        self.check(identity, check, &signed)?;
+        let mut doc = Document::parse(&plaintext).map_err(|err| self.invalid(err))?;
+        // A save signs anew; the old signature is only evidence about this version.
+        doc.extra.remove(signature::MEMBER);
+        Ok(Opened {
+            doc,
+            plaintext_len: plaintext.len(),
+            signed,
+        })
+    }
+
+    fn check(&self, identity: &Identity, check: Check, signed: &Signed) -> Result<()> {
+        let trust = identity.trust();
+        let verdict = match check {
+            Check::None => Ok(()),
+            Check::Read => trust.check_read(signed),
+            Check::Write => trust.check_write(signed),
+        };
+        verdict.map_err(|refusal| self.untrusted(identity, refusal))
+    }
+
+    fn untrusted(&self, identity: &Identity, refusal: Refusal) -> Error {
+        let trust = identity.trust();
+        let who = match &refusal {
+            Refusal::Unsigned => "it is unsigned".to_owned(),
+            Refusal::UnknownWriter(writer) => format!("it is signed by {}", trust.describe(writer)),
+            Refusal::BadSignature(Some(writer)) => format!(
+                "its signature by {} does not match its content",
+                trust.describe(writer)
+            ),
+            Refusal::BadSignature(None) => "its signature is malformed".to_owned(),
+        };
+        Error::Untrusted {
+            vault: self.path.clone(),
+            refusal,
+            who,
+        }
     }
 
     fn decrypt(&self, ciphertext: &[u8], identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
@@ -188,7 +269,9 @@ impl Store {
                 "keep a recipient for your own key",
             ));
         }
-        let plaintext = doc.to_json(size_hint);
+        let json = doc.to_json(size_hint);
+        let plaintext = signature::seal(&json, identity.signer()?.as_ref())?;
+        drop(json);
         let ciphertext = crypto::encrypt(&plaintext, &recipients)
             .map_err(|reason| Error::other(format!("cannot encrypt the vault: {reason}")))?;
         drop(plaintext);
@@ -244,6 +327,25 @@ impl Store {
             reason: reason.into(),
         }
     }
+}
+
+/// What a signature must show before a document is used.
+#[derive(Clone, Copy)]
+enum Check {
+    /// Nothing: the caller shows the user what they are asked to accept.
+    None,
+    /// An anchored writer, when the identity has anchors.
+    Read,
+    /// A writer the identity trusts, always.
+    Write,
+}
+
+/// A decrypted vault: the document, its plaintext size (to size the next buffer) and who signed
+/// it.
+struct Opened {
+    doc: Document,
+    plaintext_len: usize,
+    signed: Signed,
 }
 
 fn recipients_of(doc: &Document) -> Result<Vec<AgeRecipient>> {

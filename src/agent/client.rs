@@ -11,6 +11,7 @@ use age_core::format::{FileKey, Stanza};
 
 use super::protocol::{self, Answer, Info, Request};
 use crate::identity::Identity;
+use crate::writer::{Digest, Signer, WriterId};
 
 /// An agent answers at once; this only bounds a hung one.
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -36,11 +37,48 @@ pub fn held_identity(socket: &Path) -> Option<Identity> {
     let key = AgentKey {
         socket: socket.to_owned(),
     };
+    // An agent too old to sign is no agent for this version.
+    let writer = WriterId::parse(info.writer.as_deref()?).ok()?;
+    let signer = AgentSigner {
+        socket: socket.to_owned(),
+        writer,
+    };
     Some(Identity::held_elsewhere(
         socket.to_owned(),
         vec![Box::new(key)],
         info.recipients,
+        std::sync::Arc::new(signer),
     ))
+}
+
+/// The agent's writer key, seen from a client.
+struct AgentSigner {
+    socket: PathBuf,
+    writer: WriterId,
+}
+
+impl Signer for AgentSigner {
+    fn id(&self) -> WriterId {
+        self.writer.clone()
+    }
+
+    fn sign(&self, digest: &Digest) -> crate::error::Result<[u8; 64]> {
+        let failed = |why: String| {
+            crate::error::Error::other(format!(
+                "the agent at {} could not sign the vault: {why}",
+                self.socket.display()
+            ))
+        };
+        match request(&self.socket, &Request::Sign(*digest)) {
+            Ok(Answer::Signature(signature)) if self.writer.verifies(digest, &signature) => {
+                Ok(signature)
+            }
+            Ok(Answer::Signature(_)) => Err(failed("it signed with another key".into())),
+            Ok(Answer::Failed(message)) => Err(failed(message)),
+            Ok(_) => Err(failed("unexpected answer".into())),
+            Err(e) => Err(failed(crate::error::describe_io(&e))),
+        }
+    }
 }
 
 /// The agent's keys, seen from a client.

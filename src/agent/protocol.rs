@@ -1,15 +1,19 @@
 //! What client and agent say on the socket: one request and one answer per connection.
 //!
-//! A request is one byte (`I` info, `U` unwrap, `S` stop), and for `U` a length (u32, big
-//! endian) and the age header's recipient stanzas as JSON: public data, as in any age file.
+//! A request is one byte (`I` info, `U` unwrap, `W` sign, `S` stop); for `U` a length (u32,
+//! big endian) and the age header's recipient stanzas as JSON: public data, as in any age file;
+//! for `W` the 32-byte digest of a vault document to sign with the identity's writer key.
 //! The answers: `I` + length + JSON [`Info`]; `K` + the 16-byte file key, raw, so it never sits
-//! in a text buffer; `N` no stanza is ours; `O` stopping; `E` + length + a message.
+//! in a text buffer; `G` + the 64-byte signature; `N` no stanza is ours; `O` stopping;
+//! `E` + length + a message.
 
 use std::io::{self, Read, Write};
 
 use age_core::format::{FILE_KEY_BYTES, FileKey, Stanza};
 use age_core::secrecy::ExposeSecret;
 use serde::{Deserialize, Serialize};
+
+use crate::writer::Digest;
 
 /// Far above any real header (a stanza is a few hundred bytes); keeps a bad client from
 /// making the agent allocate at will.
@@ -18,12 +22,14 @@ pub const MAX_PAYLOAD: u32 = 1 << 20;
 pub enum Request {
     Info,
     Unwrap(Vec<Stanza>),
+    Sign(Digest),
     Stop,
 }
 
 pub enum Answer {
     Info(Info),
     FileKey(FileKey),
+    Signature([u8; 64]),
     NoMatch,
     Stopping,
     Failed(String),
@@ -37,6 +43,9 @@ pub struct Info {
     pub identity: String,
     pub recipients: Vec<String>,
     pub idle_timeout_secs: Option<u64>,
+    /// The writer key (`vaultw1…`) the agent signs with.
+    #[serde(default)]
+    pub writer: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -50,6 +59,10 @@ pub fn write_request(out: &mut impl Write, request: &Request) -> io::Result<()> 
     match request {
         Request::Info => out.write_all(b"I"),
         Request::Stop => out.write_all(b"S"),
+        Request::Sign(digest) => {
+            out.write_all(b"W")?;
+            out.write_all(digest)
+        }
         Request::Unwrap(stanzas) => {
             let wire: Vec<WireStanza> = stanzas
                 .iter()
@@ -70,6 +83,11 @@ pub fn read_request(input: &mut impl Read) -> io::Result<Request> {
     match read_byte(input)? {
         b'I' => Ok(Request::Info),
         b'S' => Ok(Request::Stop),
+        b'W' => {
+            let mut digest = [0u8; 32];
+            input.read_exact(&mut digest)?;
+            Ok(Request::Sign(digest))
+        }
         b'U' => {
             let json = read_payload(input)?;
             let wire: Vec<WireStanza> = serde_json::from_slice(&json).map_err(invalid)?;
@@ -100,6 +118,10 @@ pub fn write_answer(out: &mut impl Write, answer: &Answer) -> io::Result<()> {
             frame[1..].copy_from_slice(key.expose_secret());
             out.write_all(&*frame)
         }
+        Answer::Signature(signature) => {
+            out.write_all(b"G")?;
+            out.write_all(signature)
+        }
         Answer::NoMatch => out.write_all(b"N"),
         Answer::Stopping => out.write_all(b"O"),
         Answer::Failed(message) => {
@@ -118,6 +140,11 @@ pub fn read_answer(input: &mut impl Read) -> io::Result<Answer> {
             ))
         }
         b'K' => FileKey::try_init_with_mut(|key| input.read_exact(key)).map(Answer::FileKey),
+        b'G' => {
+            let mut signature = [0u8; 64];
+            input.read_exact(&mut signature)?;
+            Ok(Answer::Signature(signature))
+        }
         b'N' => Ok(Answer::NoMatch),
         b'O' => Ok(Answer::Stopping),
         b'E' => {

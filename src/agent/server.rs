@@ -118,6 +118,7 @@ pub fn serve(
         identity: identity.path().display().to_string(),
         recipients: identity.recipients().to_vec(),
         idle_timeout_secs: idle.map(|d| d.as_secs()),
+        writer: identity.writer_id().ok().map(|id| id.to_string()),
     };
     let me = rustix::process::geteuid();
     let mut last_used = Instant::now();
@@ -195,6 +196,14 @@ fn answer(mut stream: UnixStream, identity: &Identity, info: &Info) -> io::Resul
                 Some(Ok(key)) => Answer::FileKey(key),
                 Some(Err(e)) => Answer::Failed(e.to_string()),
                 None => Answer::NoMatch,
+            };
+            (answer, Handled::Served)
+        }
+        // The agent signs for its clients, as it decrypts for them: the writer key never leaves.
+        Request::Sign(digest) => {
+            let answer = match identity.signer().and_then(|signer| signer.sign(&digest)) {
+                Ok(signature) => Answer::Signature(signature),
+                Err(e) => Answer::Failed(e.to_string()),
             };
             (answer, Handled::Served)
         }

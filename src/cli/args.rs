@@ -16,7 +16,8 @@ use crate::generate::DEFAULT_LENGTH;
     about = "A password vault for the terminal: one age-encrypted file that cron jobs read with keys of their own",
     long_about = "A password vault for the terminal: one age-encrypted file that cron jobs read with keys of their own.\n\nWith no command, vault opens its terminal interface.",
     after_help = "Exit codes: 0 ok, 1 other failure, 2 usage, 3 no such entry or field, 4 cannot decrypt, \
-                  5 identity file refused, 6 vault unreadable, 7 vault busy or changed meanwhile."
+                  5 identity file refused, 6 vault unreadable, 7 vault busy or changed meanwhile, \
+                  8 vault not written by a writer you trust."
 )]
 pub struct Cli {
     /// The vault file [default: $XDG_DATA_HOME/vault/vault.age]
@@ -61,7 +62,16 @@ pub enum Command {
         /// Service); read it back with --identity keyring:NAME
         #[arg(long, value_name = "NAME")]
         keyring: Option<String>,
+        /// Accept only vaults signed by this writer key (vaultw1…, from `vault trust show`);
+        /// repeatable. Written into the identity file as a `# vault-trust:` line
+        #[arg(long, value_name = "KEY")]
+        trust: Vec<String>,
     },
+
+    /// Whose signed vaults you accept: your writer key, the trusted writers, and adopting a
+    /// vault nobody you trust signed
+    #[command(subcommand)]
+    Trust(TrustCommand),
 
     /// List, add or remove who can decrypt the vault
     #[command(subcommand)]
@@ -255,6 +265,35 @@ pub enum RecipientsCommand {
     },
     /// Stop encrypting to a recipient (your own last key is refused)
     Remove { name: String },
+}
+
+#[derive(Subcommand)]
+pub enum TrustCommand {
+    /// Print your writer key (vaultw1…), for another operator's trust add or a job's
+    /// keygen --trust
+    Show,
+    /// The writers whose signed vaults you accept
+    List,
+    /// Accept vaults signed by another operator's writer key
+    Add {
+        /// Their writer key, as their vault trust show prints it
+        key: String,
+        /// A label for it, such as alice@laptop
+        #[arg(long)]
+        name: String,
+    },
+    /// Stop accepting vaults signed by a writer
+    Remove {
+        /// The writer's name (or key) in vault trust list
+        name: String,
+    },
+    /// Show who signed the vault and whom it is encrypted to, then sign it as yours: how you
+    /// adopt a vault made by hand or written before vaults were signed
+    Accept {
+        /// Do not ask
+        #[arg(short, long)]
+        yes: bool,
+    },
 }
 
 #[derive(Args)]

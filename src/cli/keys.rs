@@ -1,11 +1,14 @@
 //! `vault init` and `vault keygen`: making identities.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::path::Path;
 
 use super::{Context, Prompting, prompt};
 use crate::error::{Error, Result};
 use crate::identity;
+use crate::trust;
+use crate::writer::WriterId;
 
 pub fn init(ctx: &Context, no_passphrase: bool) -> Result<()> {
     let store = ctx.store()?;
@@ -40,14 +43,28 @@ pub fn init(ctx: &Context, no_passphrase: bool) -> Result<()> {
         );
         identity
     };
+    // The user's own writer key starts (or joins) their trust list: from now on their vaults
+    // must be signed by a writer they trust.
+    let writer = identity.writer_id()?;
+    trust::list_own_writer(&writer)?;
     store.create_for(&identity)?;
-    eprintln!("vault: created {}", store.path().display());
+    eprintln!(
+        "vault: created {}, encrypted to {} and signed by your writer key {writer}",
+        store.path().display(),
+        identity.recipients().join(", ")
+    );
     Ok(())
 }
 
-/// A new identity in `output`, a file or `keyring:NAME`.
-pub fn keygen(output: &Path) -> Result<()> {
-    let new = identity::generate();
+/// A new identity in `output`, a file or `keyring:NAME`, pinning the writers in `trust`.
+pub fn keygen(output: &Path, trust: &[String]) -> Result<()> {
+    let mut pins = String::new();
+    for key in trust {
+        let id = WriterId::parse(key)
+            .map_err(|reason| Error::Usage(format!("--trust {key}: {reason}")))?;
+        let _ = writeln!(pins, "{} {id}", trust::PIN_PREFIX);
+    }
+    let new = identity::generate_with_header(&pins);
     identity::write_new(output, new.file_text.expose().as_bytes())?;
     eprintln!("vault: created identity {}", output.display());
     super::output::stdout(format!("{}\n", new.recipient).as_bytes())

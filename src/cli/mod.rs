@@ -11,6 +11,7 @@ mod misc;
 mod output;
 mod prompt;
 mod recipients;
+mod trust;
 
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -70,7 +71,12 @@ fn dispatch(cli: Cli) -> Result<()> {
     };
     match command {
         Command::Init { no_passphrase } => keys::init(&ctx, no_passphrase),
-        Command::Keygen { output, keyring } => {
+        Command::Trust(action) => trust::run(&ctx, action),
+        Command::Keygen {
+            output,
+            keyring,
+            trust,
+        } => {
             let to = match (output, keyring) {
                 (Some(file), _) => file,
                 (None, Some(name)) if !name.is_empty() => {
@@ -78,7 +84,7 @@ fn dispatch(cli: Cli) -> Result<()> {
                 }
                 (None, _) => return Err(Error::Usage("--keyring needs a name".into())),
             };
-            keys::keygen(&to)
+            keys::keygen(&to, &trust)
         }
         Command::Recipients(action) => recipients::run(&ctx, action),
         Command::Agent(action) => agent::run(&ctx, action),
@@ -150,6 +156,8 @@ pub enum Prompting {
     IfTerminal,
     /// Only when stdin and stderr both are: a job's read must fail at once, never wait.
     OnlyInteractive,
+    /// Never: the passphrase is not worth asking for (a `(you)` mark in a listing).
+    Never,
 }
 
 /// The global options, resolved.
@@ -187,14 +195,15 @@ impl Context {
     }
 
     /// The identity to decrypt with: the agent's when no identity file was named (or the one
-    /// named does not exist) and an agent answers; otherwise the identity file, unlocked.
+    /// named does not exist) and an agent answers; otherwise the identity file, unlocked. With
+    /// it comes whom the user trusts as the writer of a vault.
     pub fn identity(&self, prompting: Prompting) -> Result<Identity> {
         if let Some(socket) = self.agent_socket()
             && let Some(identity) = crate::agent::held_identity(&socket)
         {
-            return Ok(identity);
+            return identity.with_local_trust();
         }
-        self.identity_file(prompting)
+        self.identity_file(prompting)?.with_local_trust()
     }
 
     /// The agent socket worth trying: none when an identity file was named and exists.

@@ -18,6 +18,7 @@ pub fn may_prompt(prompting: Prompting) -> bool {
     match prompting {
         Prompting::IfTerminal => stdin || stderr,
         Prompting::OnlyInteractive => stdin && stderr,
+        Prompting::Never => false,
     }
 }
 

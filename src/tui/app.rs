@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
-use super::effects::{Done, Effect, Opened, Paths};
+use super::effects::{Done, Effect, Opened, Paths, Untrusted};
 use super::filter;
 use super::form::{self, Form};
 use super::input::TextField;
@@ -83,6 +83,8 @@ pub struct Main {
     pub filtering: bool,
     pub revealed: bool,
     pub overlay: Option<Overlay>,
+    /// Why the vault may be read but not changed: no writer this user trusts signed it.
+    pub read_only: Option<String>,
 }
 
 pub enum Overlay {
@@ -91,6 +93,8 @@ pub enum Overlay {
     Form(Form),
     ConfirmDiscard(Form),
     Recipients(Recipients),
+    /// No writer this user trusts signed the vault: who did, and which recipients differ.
+    Untrusted(Untrusted),
     /// The entry changed on disk since it was read; the form (if any) waits behind.
     Conflict {
         message: String,
@@ -217,6 +221,10 @@ impl App {
                 vec![]
             }
             MainOutcome::Effect(effect) => vec![effect],
+            MainOutcome::Refused(text) => {
+                self.status = Some(Status { text, error: true });
+                vec![]
+            }
         }
     }
 
@@ -225,14 +233,21 @@ impl App {
             Done::Opened(Ok(Opened {
                 identity,
                 doc: Some(doc),
+                untrusted,
             })) => {
-                self.screen = Screen::Main(Box::new(Main::new(identity, doc)));
+                let mut main = Main::new(identity, doc);
+                if let Some(untrusted) = untrusted {
+                    main.read_only = Some(untrusted.signer.clone());
+                    main.overlay = Some(Overlay::Untrusted(untrusted));
+                }
+                self.screen = Screen::Main(Box::new(main));
                 // Idle time counts from here: an unlock can take longer than the lock delay.
                 self.last_input = Instant::now();
             }
             Done::Opened(Ok(Opened {
                 identity,
                 doc: None,
+                ..
             })) => {
                 self.screen = Screen::Setup(Setup::new(Some(identity)));
             }
@@ -402,6 +417,8 @@ pub enum MainOutcome {
     Quit,
     Lock,
     Effect(Effect),
+    /// Said on the status line: what was asked cannot be done here.
+    Refused(String),
 }
 
 impl Main {
@@ -416,6 +433,7 @@ impl Main {
             filtering: false,
             revealed: false,
             overlay: None,
+            read_only: None,
         }
     }
 
@@ -514,6 +532,9 @@ impl Main {
     }
 
     fn save(&self, change: Change, select: Option<String>) -> MainOutcome {
+        if let Some(why) = &self.read_only {
+            return MainOutcome::Refused(format!("read-only: {why}; nothing saved"));
+        }
         MainOutcome::Effect(Effect::Save {
             identity: self.identity.clone(),
             change,
@@ -555,6 +576,13 @@ impl Main {
         let Some(action) = keys::action_for(key) else {
             return MainOutcome::None;
         };
+        if let Some(why) = &self.read_only
+            && matches!(action, Action::Add | Action::Edit | Action::Delete)
+        {
+            return MainOutcome::Refused(format!(
+                "read-only: {why}; check it, then vault trust accept"
+            ));
+        }
         match action {
             Action::Down => self.select(self.selected + 1),
             Action::Up => self.select(self.selected.saturating_sub(1)),
@@ -601,7 +629,7 @@ impl Main {
 
     fn overlay_key(&mut self, overlay: Overlay, key: KeyEvent) -> MainOutcome {
         match overlay {
-            Overlay::Help => {}
+            Overlay::Help | Overlay::Untrusted(_) => {}
             Overlay::ConfirmDelete(name) => {
                 if key.code == KeyCode::Char('y')
                     && let Some(seen) = self.doc.entries.get(&name).cloned()
@@ -881,6 +909,7 @@ pub(crate) mod tests {
         press(&mut app, KeyCode::Enter);
         std::thread::sleep(Duration::from_millis(80));
         let opened = Opened {
+            untrusted: None,
             identity: identity(),
             doc: Some(sample_doc()),
         };

@@ -5,10 +5,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::change::Change;
-use crate::document::Document;
+use crate::crypto;
+use crate::document::{Document, Recipient};
 use crate::error::{Error, Result};
 use crate::identity::{self, Identity};
 use crate::secret::Secret;
+use crate::signature::Signed;
 use crate::store::Store;
 
 // Short-lived, one at a time: boxing the change would buy nothing.
@@ -52,6 +54,21 @@ pub struct Opened {
     pub identity: Arc<Identity>,
     /// `None`: the identity opened, but there is no vault yet.
     pub doc: Option<Document>,
+    /// Set when no writer this user trusts signed the vault: it opens read-only, and says why.
+    pub untrusted: Option<Untrusted>,
+}
+
+/// What the warning screen tells about a vault no trusted writer signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Untrusted {
+    /// Who signed it, in words ("it is unsigned", "it is signed by an unknown writer …").
+    pub signer: String,
+    /// Recipients (`name  key`) it has that the last version a trusted writer signed has not.
+    pub added: Vec<String>,
+    /// Recipients that version had and this one has not.
+    pub removed: Vec<String>,
+    /// Whether there was a trusted version (`.bak`) to compare with at all.
+    pub compared: bool,
 }
 
 #[derive(Clone)]
@@ -69,6 +86,10 @@ pub fn run(effect: Effect, paths: &Paths) -> Option<Done> {
         Effect::Open { passphrase } => Done::Opened(open(&store, paths, passphrase)),
         Effect::CreateAll { passphrase } => Done::Opened(
             identity::create(&paths.identity, Some(&passphrase))
+                .and_then(|identity| {
+                    crate::trust::list_own_writer(&identity.writer_id()?)?;
+                    identity.with_local_trust()
+                })
                 .and_then(|identity| create_vault(&store, Arc::new(identity))),
         ),
         Effect::CreateVault { identity } => Done::Opened(create_vault(&store, identity)),
@@ -96,32 +117,89 @@ pub fn run(effect: Effect, paths: &Paths) -> Option<Done> {
 fn open(store: &Store, paths: &Paths, passphrase: Option<Secret>) -> Result<Opened> {
     let held = paths.agent.as_deref().and_then(crate::agent::held_identity);
     let identity = if let Some(identity) = held {
-        Arc::new(identity)
+        identity
     } else {
         let mut once = passphrase;
-        Arc::new(identity::load(
-            &paths.identity,
-            &mut |_, _| Ok(once.take()),
-        )?)
+        identity::load(&paths.identity, &mut |_, _| Ok(once.take()))?
     };
-    match store.load(&identity) {
-        Ok(doc) => Ok(Opened {
-            identity,
-            doc: Some(doc),
-        }),
+    let identity = Arc::new(identity.with_local_trust()?);
+    match store.inspect(&identity) {
+        Ok((doc, signed)) => {
+            // Read-only unless a save would be accepted: showing it is fine, building on it not.
+            let untrusted = match identity.trust().check_write(&signed) {
+                Ok(()) => None,
+                Err(_) => Some(untrusted(store, &identity, &doc, &signed)),
+            };
+            Ok(Opened {
+                identity,
+                doc: Some(doc),
+                untrusted,
+            })
+        }
         Err(Error::VaultMissing(_)) => Ok(Opened {
             identity,
             doc: None,
+            untrusted: None,
         }),
         Err(err) => Err(err),
     }
 }
 
+fn untrusted(store: &Store, identity: &Identity, doc: &Document, signed: &Signed) -> Untrusted {
+    let trust = identity.trust();
+    let who = match signed {
+        Signed::Unsigned => "it is unsigned".to_owned(),
+        Signed::By(writer) => format!("it is signed by {}", trust.describe(writer)),
+        Signed::Invalid(Some(writer)) => format!(
+            "its signature by {} does not match its content",
+            trust.describe(writer)
+        ),
+        Signed::Invalid(None) => "its signature is malformed".to_owned(),
+    };
+    let shown = |r: &Recipient| format!("{}  {}", r.name, r.key);
+    let keys = |list: &[Recipient]| -> Vec<String> {
+        list.iter().map(|r| crypto::canonical_key(&r.key)).collect()
+    };
+    let (added, removed, compared) = match store.last_trusted(identity) {
+        Some(before) => {
+            let (now_keys, before_keys) = (keys(&doc.recipients), keys(&before.recipients));
+            let added = doc
+                .recipients
+                .iter()
+                .zip(&now_keys)
+                .filter(|(_, k)| !before_keys.contains(k))
+                .map(|(r, _)| shown(r))
+                .collect();
+            let removed = before
+                .recipients
+                .iter()
+                .zip(&before_keys)
+                .filter(|(_, k)| !now_keys.contains(k))
+                .map(|(r, _)| shown(r))
+                .collect();
+            (added, removed, true)
+        }
+        None => (
+            doc.recipients.iter().map(shown).collect(),
+            Vec::new(),
+            false,
+        ),
+    };
+    Untrusted {
+        signer: who,
+        added,
+        removed,
+        compared,
+    }
+}
+
 fn create_vault(store: &Store, identity: Arc<Identity>) -> Result<Opened> {
+    crate::trust::list_own_writer(&identity.writer_id()?)?;
     store.create_for(&identity)?;
     let doc = store.load(&identity)?;
     Ok(Opened {
         identity,
         doc: Some(doc),
+        untrusted: None,
     })
 }

@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span, Text};
 use ratatui::widgets::{Block, Clear, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::app::{App, Main, Overlay, Screen, Setup, Unlock};
+use super::effects::Untrusted;
 use super::form::{self, Form};
 use super::input::TextField;
 use super::keys::BINDINGS;
@@ -261,6 +262,7 @@ fn draw_main(main: &Main, clock: u64, frame: &mut Frame, area: Rect, theme: Them
             let text = format!("{message}.\nRead the vault again (your edit is dropped)? y/n");
             draw_question(frame, area, "changed meanwhile", &text, theme);
         }
+        Some(Overlay::Untrusted(untrusted)) => draw_untrusted(untrusted, frame, area, theme),
         Some(Overlay::Form(form)) => draw_form(form, frame, area, theme),
         Some(Overlay::Recipients(view)) => draw_recipients(main, view, frame, area, theme),
     }
@@ -268,9 +270,14 @@ fn draw_main(main: &Main, clock: u64, frame: &mut Frame, area: Rect, theme: Them
 
 fn draw_list(main: &Main, frame: &mut Frame, area: Rect, theme: Theme) {
     let title = format!(
-        " entries {}/{} ",
+        " entries {}/{}{} ",
         main.visible.len(),
-        main.doc.entries.len()
+        main.doc.entries.len(),
+        if main.read_only.is_some() {
+            " · read-only"
+        } else {
+            ""
+        }
     );
     let block = Block::bordered().title(Span::styled(title, theme.title()));
     let inner = block.inner(area);
@@ -420,6 +427,59 @@ fn draw_question(frame: &mut Frame, area: Rect, title: &str, text: &str, theme: 
         Paragraph::new(text.to_owned()).wrap(Wrap { trim: true }),
         inner,
     );
+}
+
+/// The warning shown before a vault no trusted writer signed: who signed it, what differs from
+/// the last version a trusted writer signed, and that it opens read-only.
+fn draw_untrusted(untrusted: &Untrusted, frame: &mut Frame, area: Rect, theme: Theme) {
+    let mut lines = vec![
+        Line::styled(
+            format!(
+                "Not written by a writer you trust: {}.",
+                printable(&untrusted.signer, false)
+            ),
+            theme.error(),
+        ),
+        Line::raw(""),
+    ];
+    let recipient_lines = |title: &str, list: &[String], lines: &mut Vec<Line>| {
+        if !list.is_empty() {
+            lines.push(Line::styled(title.to_owned(), theme.label()));
+            lines.extend(
+                list.iter()
+                    .map(|r| Line::raw(format!("  {}", printable(r, false)))),
+            );
+        }
+    };
+    if untrusted.compared {
+        recipient_lines(
+            "Recipients added since the last version you trust:",
+            &untrusted.added,
+            &mut lines,
+        );
+        recipient_lines("Recipients removed:", &untrusted.removed, &mut lines);
+        if untrusted.added.is_empty() && untrusted.removed.is_empty() {
+            lines.push(Line::raw(
+                "Its recipients are those of the last version you trust.",
+            ));
+        }
+    } else {
+        recipient_lines(
+            "It is encrypted to (no trusted version to compare with):",
+            &untrusted.added,
+            &mut lines,
+        );
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::raw(
+        "It opens read-only. If you know where it came from, adopt it with vault trust accept.",
+    ));
+    lines.push(Line::styled("Esc or Enter: continue", theme.dim()));
+    let height = u16::try_from(lines.len() + 4).unwrap_or(u16::MAX);
+    let box_area = centered(area, 70, height);
+    let (inner, block) = popup(frame, box_area, "untrusted vault", theme);
+    frame.render_widget(block, box_area);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
 }
 
 fn draw_help(frame: &mut Frame, area: Rect, theme: Theme) {

@@ -132,17 +132,55 @@ impl Sandbox {
         (path, public)
     }
 
-    /// Writes `json` as the vault, encrypted by the real `age` CLI to the sandbox's identity.
+    /// Writes `json` as the vault, encrypted by the real `age` CLI to the sandbox's identity,
+    /// then adopts it as its owner would (`vault trust accept --yes`), so later commands accept
+    /// it. A document vault cannot read (broken, too new) is left exactly as written.
     pub fn write_vault_with_age(&self, json: &str) {
-        let public = age_keygen_y(&self.key());
+        self.write_hand_made_vault(json);
+        self.vault(&["trust", "accept", "--yes"]).output().unwrap();
+    }
+
+    /// Writes `json` as the vault, signed with `writer` (as a writer of a newer version, or a
+    /// forger holding a key of his own, would sign it) and encrypted by the real `age` CLI.
+    pub fn write_signed_vault(&self, json: &str, writer: &vault::writer::WriterKey) {
+        let sealed = vault::signature::seal(json.as_bytes(), writer).unwrap();
+        self.write_hand_made_vault(std::str::from_utf8(&sealed).unwrap());
+    }
+
+    /// The writer key of the sandbox's (plain age) identity, as vault derives it.
+    pub fn own_writer_key(&self) -> vault::writer::WriterKey {
+        let text = fs::read_to_string(self.key()).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("AGE-SECRET-KEY-"))
+            .unwrap();
+        vault::writer::WriterKey::derive_from_age(line)
+    }
+
+    /// Writes `json` as the vault, encrypted by the real `age` CLI to the sandbox's identity
+    /// and to the age recipients the document lists: a vault made by hand, which no writer
+    /// signed.
+    pub fn write_hand_made_vault(&self, json: &str) {
+        let mut keys = vec![age_keygen_y(&self.key())];
+        if let Ok(doc) = serde_json::from_str::<serde_json::Value>(json) {
+            let listed = doc["recipients"].as_array().cloned().unwrap_or_default();
+            keys.extend(
+                listed
+                    .iter()
+                    .filter_map(|r| r["key"].as_str())
+                    .filter(|k| k.starts_with("age1"))
+                    .map(str::to_owned),
+            );
+        }
+        keys.sort();
+        keys.dedup();
         let plain = self.path("plain.json");
         fs::write(&plain, json).unwrap();
-        run_ok(
-            StdCommand::new("age")
-                .args(["-r", &public, "-o"])
-                .arg(self.vault_path())
-                .arg(&plain),
-        );
+        let mut age = StdCommand::new("age");
+        for key in &keys {
+            age.args(["-r", key]);
+        }
+        run_ok(age.arg("-o").arg(self.vault_path()).arg(&plain));
         fs::remove_file(plain).unwrap();
     }
 }

@@ -104,6 +104,7 @@ fn output_file_is_new_and_private_even_over_an_open_one() {
 fn export_takes_no_lock_and_never_writes() {
     let s = with_bank();
     fs::remove_file(s.path("vault.age.lock")).unwrap();
+    fs::remove_file(s.path("vault.age.bak")).unwrap();
     let before = s.bytes();
     s.vault(&["export", "bank"]).assert().success();
     s.vault(&["list"]).assert().success();

@@ -6,12 +6,20 @@ use std::process::Command as StdCommand;
 use crate::common::*;
 
 #[test]
-fn a_hand_made_vault_is_read_and_its_unknown_fields_survive_a_write() {
+fn a_hand_made_vault_is_refused_until_adopted_then_read_and_its_unknown_fields_survive() {
     let s = Sandbox::init();
-    s.write_vault_with_age(
+    s.write_hand_made_vault(
         r#"{"entries": {"bank": {"password": "pw", "passkey": {"credential": "cred-1"}}},
             "settings": {"theme": "dark"}}"#,
     );
+    let before = s.bytes();
+    for args in [&["export", "bank"][..], &["list"], &["add", "x"]] {
+        let refused = s.vault(args).write_stdin("pw\n").assert().code(8);
+        assert_one_line_error(&refused, "unsigned");
+        assert!(stderr_of(&refused).contains("vault trust accept"));
+    }
+    assert_eq!(s.bytes(), before, "a refused command never writes");
+    s.vault(&["trust", "accept", "--yes"]).assert().success();
     assert_eq!(s.export("bank"), "pw\n");
     s.add("new", "pw2");
     let out = run_ok(StdCommand::new("sh").arg("-c").arg(format!(
@@ -42,7 +50,11 @@ fn what_vault_writes_jq_reads() {
 
 #[test]
 fn an_armored_vault_is_read() {
-    let s = Sandbox::init();
+    // A job's key without pins: a hand-made vault is readable as it always was.
+    let s = Sandbox::new();
+    s.vault(&["keygen", "-o", s.key().to_str().unwrap()])
+        .assert()
+        .success();
     let plain = s.path("plain.json");
     fs::write(&plain, r#"{"entries": {"bank": {"password": "armored"}}}"#).unwrap();
     run_ok(

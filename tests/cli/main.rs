@@ -15,6 +15,7 @@ mod interop;
 mod keys;
 mod recipients;
 mod totp;
+mod trust;
 mod tui;
 mod writers;
 #[path = "../support/x11.rs"]

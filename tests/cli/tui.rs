@@ -31,7 +31,8 @@ impl Pane {
             NEXT.fetch_add(1, Ordering::SeqCst)
         );
         let command = format!(
-            "env {env} VAULT_FILE='{}' VAULT_IDENTITY='{}' VAULT_AGENT_SOCK='{}' '{BIN}' {args}; echo EXITED rc=$?; sleep 600",
+            "env {env} HOME='{}' VAULT_FILE='{}' VAULT_IDENTITY='{}' VAULT_AGENT_SOCK='{}' '{BIN}' {args}; echo EXITED rc=$?; sleep 600",
+            s.dir.path().display(),
             s.vault_path().display(),
             s.key().display(),
             s.agent_socket().display()

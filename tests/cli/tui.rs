@@ -469,3 +469,41 @@ fn copy_osc52_in_a_terminal_without_a_display() {
     pane.wait_for("EXITED rc=0");
     assert_eq!(pane.tmux(&["show-buffer"]), "pw-of-mail");
 }
+
+#[test]
+fn a_vault_no_trusted_writer_signed_opens_read_only_after_a_warning() {
+    let s = Sandbox::init();
+    s.add("bank", "pw-bank");
+    s.add("mail", "pw-mail");
+    // Someone with write access re-encrypts the vault to a key of his own, unsigned.
+    let evil = s.path("evil.txt");
+    run_ok(StdCommand::new("age-keygen").arg("-o").arg(&evil));
+    let evil_public = age_keygen_y(&evil);
+    let doc = age_decrypt(&s.key(), &s.vault_path());
+    let mut doc = doc.as_object().unwrap().clone();
+    doc.remove("signature");
+    doc["recipients"]
+        .as_array_mut()
+        .unwrap()
+        .push(serde_json::json!({"name": "backup", "key": evil_public}));
+    s.write_hand_made_vault(&serde_json::Value::Object(doc).to_string());
+    let forged = s.bytes();
+
+    let pane = Pane::start(&s, "");
+    let screen = pane.wait_for("untrusted vault");
+    assert!(screen.contains("it is unsigned"), "{screen}");
+    assert!(screen.contains("Recipients added since"), "{screen}");
+    assert!(screen.contains("backup"), "{screen}");
+    assert!(screen.contains("read-only"), "{screen}");
+    pane.keys(&["Escape"]);
+    pane.wait_for("read-only");
+    pane.wait_for("mail");
+    for key in ["a", "d", "e"] {
+        pane.keys(&[key]);
+        pane.wait_for("read-only: it is unsigned");
+        pane.keys(&["Escape"]);
+    }
+    pane.keys(&["q"]);
+    pane.wait_for("EXITED rc=0");
+    assert_eq!(s.bytes(), forged, "the interface wrote nothing");
+}

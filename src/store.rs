@@ -80,8 +80,35 @@ impl Store {
             .map(|opened| (opened.doc, opened.signed))
     }
 
-    /// The previous version (`.bak`) when a writer this identity trusts signed it: what an
-    /// untrusted vault is compared with, to show what changed (recipients above all).
+    /// How the recipients of `doc` differ from those of the last version a writer this
+    /// identity trusts signed (the `.bak`): what a user is shown before adopting a vault.
+    pub fn recipient_changes(&self, identity: &Identity, doc: &Document) -> RecipientChanges {
+        let keys = |list: &[Recipient]| -> Vec<String> {
+            list.iter().map(|r| crypto::canonical_key(&r.key)).collect()
+        };
+        let Some(before) = self.last_trusted(identity) else {
+            return RecipientChanges {
+                added: doc.recipients.clone(),
+                removed: Vec::new(),
+                compared: false,
+            };
+        };
+        let (now_keys, before_keys) = (keys(&doc.recipients), keys(&before.recipients));
+        let only_in = |list: &[Recipient], keys: &[String], other: &[String]| -> Vec<Recipient> {
+            list.iter()
+                .zip(keys)
+                .filter(|(_, key)| !other.contains(key))
+                .map(|(r, _)| r.clone())
+                .collect()
+        };
+        RecipientChanges {
+            added: only_in(&doc.recipients, &now_keys, &before_keys),
+            removed: only_in(&before.recipients, &before_keys, &now_keys),
+            compared: true,
+        }
+    }
+
+    /// The previous version (`.bak`) when a writer this identity trusts signed it.
     pub fn last_trusted(&self, identity: &Identity) -> Option<Document> {
         let ciphertext = fs::read(self.backup_path()).ok()?;
         self.open(&ciphertext, identity, Check::Write)
@@ -203,20 +230,15 @@ impl Store {
     }
 
     fn untrusted(&self, identity: &Identity, refusal: Refusal) -> Error {
-        let trust = identity.trust();
-        let who = match &refusal {
-            Refusal::Unsigned => "it is unsigned".to_owned(),
-            Refusal::UnknownWriter(writer) => format!("it is signed by {}", trust.describe(writer)),
-            Refusal::BadSignature(Some(writer)) => format!(
-                "its signature by {} does not match its content",
-                trust.describe(writer)
-            ),
-            Refusal::BadSignature(None) => "its signature is malformed".to_owned(),
+        let signed = match &refusal {
+            Refusal::Unsigned => Signed::Unsigned,
+            Refusal::UnknownWriter(writer) => Signed::By(writer.clone()),
+            Refusal::BadSignature(writer) => Signed::Invalid(writer.clone()),
         };
         Error::Untrusted {
             vault: self.path.clone(),
+            who: identity.trust().describe_signed(&signed),
             refusal,
-            who,
         }
     }
 
@@ -327,6 +349,15 @@ impl Store {
             reason: reason.into(),
         }
     }
+}
+
+/// Recipients a vault has that the last trusted version had not (`added`; all of them when
+/// there is no trusted version to compare with, `compared` false), and the other way round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecipientChanges {
+    pub added: Vec<Recipient>,
+    pub removed: Vec<Recipient>,
+    pub compared: bool,
 }
 
 /// What a signature must show before a document is used.

@@ -216,6 +216,20 @@ impl Trust {
         }
     }
 
+    /// Who signed a vault, in words for a one-line message: "it is unsigned", "it is signed by
+    /// 'alice' (vaultw1…)", "its signature by you (…) does not match its content".
+    pub fn describe_signed(&self, signed: &Signed) -> String {
+        match signed {
+            Signed::Unsigned => "it is unsigned".to_owned(),
+            Signed::By(writer) => format!("it is signed by {}", self.describe(writer)),
+            Signed::Invalid(Some(writer)) => format!(
+                "its signature by {} does not match its content",
+                self.describe(writer)
+            ),
+            Signed::Invalid(None) => "its signature is malformed".to_owned(),
+        }
+    }
+
     /// How a writer is known here: "you", a name from the list, "pinned", or its key.
     pub fn describe(&self, writer: &WriterId) -> String {
         if self.own.as_ref() == Some(writer) {

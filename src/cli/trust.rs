@@ -105,10 +105,7 @@ fn accept(ctx: &Context, yes: bool) -> Result<()> {
     let identity = ctx.identity(Prompting::IfTerminal)?;
     let store = ctx.store()?;
     let (doc, signed) = store.inspect(&identity)?;
-    eprint!(
-        "{}",
-        describe(&identity, &doc.recipients, &signed, doc.entries.len())
-    );
+    eprint!("{}", describe(&store, &identity, &doc, &signed));
     if !yes {
         if !std::io::stdin().is_terminal() {
             return Err(Error::Usage(
@@ -130,37 +127,46 @@ fn accept(ctx: &Context, yes: bool) -> Result<()> {
 }
 
 fn describe(
+    store: &crate::store::Store,
     identity: &Identity,
-    recipients: &[crate::document::Recipient],
+    doc: &crate::document::Document,
     signed: &Signed,
-    entries: usize,
 ) -> String {
-    let trust = identity.trust();
-    let mut text = match signed {
-        Signed::Unsigned => "the vault is unsigned\n".to_owned(),
-        Signed::By(writer) => format!("the vault is signed by {}\n", trust.describe(writer)),
-        Signed::Invalid(Some(writer)) => format!(
-            "the vault's signature by {} does not match its content\n",
-            trust.describe(writer)
-        ),
-        Signed::Invalid(None) => "the vault's signature is malformed\n".to_owned(),
-    };
+    let mut text = format!(
+        "vault: {}: {}\n",
+        store.path().display(),
+        identity.trust().describe_signed(signed)
+    );
+    let entries = doc.entries.len();
     let _ = writeln!(
         text,
-        "it holds {entries} entries, encrypted to {} recipient{}:",
-        recipients.len(),
-        if recipients.len() == 1 { "" } else { "s" }
+        "it holds {entries} {}, encrypted to:",
+        if entries == 1 { "entry" } else { "entries" }
     );
-    for recipient in recipients {
-        let mine = identity
-            .recipients()
-            .contains(&crypto::canonical_key(&recipient.key));
+    let changes = store.recipient_changes(identity, doc);
+    for recipient in &doc.recipients {
+        let key = crypto::canonical_key(&recipient.key);
+        let mine = identity.recipients().contains(&key);
+        let new = changes.compared && changes.added.iter().any(|r| r.key == recipient.key);
         let _ = writeln!(
             text,
-            "  {}  {}{}",
+            "  {}  {}{}{}",
             output::printable(&recipient.name),
             output::printable(&recipient.key),
-            if mine { "  (you)" } else { "" }
+            if mine { "  (you)" } else { "" },
+            if new {
+                "  (not in the last version you trust)"
+            } else {
+                ""
+            }
+        );
+    }
+    for recipient in &changes.removed {
+        let _ = writeln!(
+            text,
+            "  removed since the last version you trust: {}  {}",
+            output::printable(&recipient.name),
+            output::printable(&recipient.key),
         );
     }
     text

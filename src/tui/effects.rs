@@ -5,7 +5,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use crate::change::Change;
-use crate::crypto;
 use crate::document::{Document, Recipient};
 use crate::error::{Error, Result};
 use crate::identity::{self, Identity};
@@ -146,50 +145,17 @@ fn open(store: &Store, paths: &Paths, passphrase: Option<Secret>) -> Result<Open
 }
 
 fn untrusted(store: &Store, identity: &Identity, doc: &Document, signed: &Signed) -> Untrusted {
-    let trust = identity.trust();
-    let who = match signed {
-        Signed::Unsigned => "it is unsigned".to_owned(),
-        Signed::By(writer) => format!("it is signed by {}", trust.describe(writer)),
-        Signed::Invalid(Some(writer)) => format!(
-            "its signature by {} does not match its content",
-            trust.describe(writer)
-        ),
-        Signed::Invalid(None) => "its signature is malformed".to_owned(),
-    };
-    let shown = |r: &Recipient| format!("{}  {}", r.name, r.key);
-    let keys = |list: &[Recipient]| -> Vec<String> {
-        list.iter().map(|r| crypto::canonical_key(&r.key)).collect()
-    };
-    let (added, removed, compared) = match store.last_trusted(identity) {
-        Some(before) => {
-            let (now_keys, before_keys) = (keys(&doc.recipients), keys(&before.recipients));
-            let added = doc
-                .recipients
-                .iter()
-                .zip(&now_keys)
-                .filter(|(_, k)| !before_keys.contains(k))
-                .map(|(r, _)| shown(r))
-                .collect();
-            let removed = before
-                .recipients
-                .iter()
-                .zip(&before_keys)
-                .filter(|(_, k)| !now_keys.contains(k))
-                .map(|(r, _)| shown(r))
-                .collect();
-            (added, removed, true)
-        }
-        None => (
-            doc.recipients.iter().map(shown).collect(),
-            Vec::new(),
-            false,
-        ),
+    let changes = store.recipient_changes(identity, doc);
+    let shown = |list: &[Recipient]| -> Vec<String> {
+        list.iter()
+            .map(|r| format!("{}  {}", r.name, r.key))
+            .collect()
     };
     Untrusted {
-        signer: who,
-        added,
-        removed,
-        compared,
+        signer: identity.trust().describe_signed(signed),
+        added: shown(&changes.added),
+        removed: shown(&changes.removed),
+        compared: changes.compared,
     }
 }
 

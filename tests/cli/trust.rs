@@ -168,6 +168,15 @@ fn a_forgery_without_the_signature_member_is_unsigned_to_them() {
     assert_one_line_error(&a, "it is unsigned");
     assert!(stderr_of(&a).contains("vault trust accept"));
     assert_eq!(s.bytes(), forged);
+    // Before adopting it, the operator is shown the recipient the forger added.
+    let shown = stderr_of(&s.vault(&["trust", "accept"]).assert().code(2));
+    let backup = shown.lines().find(|l| l.contains("backup")).unwrap();
+    assert!(
+        backup.ends_with("(not in the last version you trust)"),
+        "{shown}"
+    );
+    let own = shown.lines().find(|l| l.contains("(you)")).unwrap();
+    assert!(!own.contains("not in the last version"), "{shown}");
 }
 
 #[test]
@@ -278,7 +287,7 @@ fn trust_accept_asks_and_adopts_only_with_a_yes() {
     s.write_hand_made_vault(r#"{"entries": {"bank": {"password": "pw"}}}"#);
     let before = s.bytes();
     let a = s.vault(&["trust", "accept"]).assert().code(2);
-    assert!(stderr_of(&a).contains("the vault is unsigned"));
+    assert!(stderr_of(&a).contains("vault.age: it is unsigned"));
     assert!(stderr_of(&a).contains("--yes"));
     assert_eq!(s.bytes(), before);
     let a = s.vault(&["trust", "accept", "--yes"]).assert().success();

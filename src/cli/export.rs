@@ -64,7 +64,7 @@ fn render(
             out.write_all(b"\n")?;
         }
         ExportFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, entry)?;
+            crate::text::write_json(&mut *out, entry)?;
             out.write_all(b"\n")?;
         }
         ExportFormat::Env => {

@@ -14,6 +14,7 @@ mod hygiene;
 mod interop;
 mod keys;
 mod recipients;
+mod terminal;
 mod totp;
 mod tui;
 mod writers;

@@ -1,7 +1,8 @@
 //! Replacing a file so that a reader, a crash or a full disk only ever sees the old or the new
-//! version: temp file beside it, fsync, rename over it, fsync the directory.
+//! version: temp file beside it, fsync, rename over it, fsync the directory. And the lock file
+//! writers take, with the checks on the directory the vault lives in.
 
-use std::fs;
+use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
@@ -33,6 +34,64 @@ pub fn write(path: &Path, bytes: &[u8], mode: Mode) -> io::Result<()> {
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;
     os::sync_dir(dir)
+}
+
+/// Opens the lock file writers take, creating it 0600. Never through a symbolic link: one
+/// planted at the lock's name (by whoever can write to the directory) would otherwise have
+/// vault create, or open for writing, whatever file it points to.
+pub fn open_lock_file(path: &Path) -> io::Result<File> {
+    let mut options = OpenOptions::new();
+    options.read(true).write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options
+            .mode(0o600)
+            .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits().cast_signed());
+    }
+    options.open(path).map_err(|err| {
+        // ELOOP on Linux, EMLINK on FreeBSD: asking the file system says it plainly everywhere.
+        if fs::symlink_metadata(path).is_ok_and(|meta| meta.file_type().is_symlink()) {
+            io::Error::other(
+                "it is a symbolic link, which vault does not follow there; remove it if you did \
+                 not make it",
+            )
+        } else {
+            err
+        }
+    })
+}
+
+/// Warns when others can delete or replace the vault (and its backup) in the directory holding
+/// `file` (the vault's lock): it is group- or world-writable without the sticky bit, as
+/// OpenSSH's checks count it, or belongs to someone other than us or root. With the sticky bit
+/// (`/tmp`) others can only plant names that do not exist yet, and vault follows no symlink
+/// there: the worst left is a save that fails (a lock file someone else holds) and says why.
+/// Called once per write, when the lock is taken.
+pub fn warn_if_others_can_write(file: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let dir = parent_dir(file);
+        let Ok(meta) = fs::metadata(dir) else {
+            return;
+        };
+        let owner = meta.uid();
+        let mode = meta.mode() & 0o7777;
+        let problem = if mode & 0o022 != 0 && mode & 0o1000 == 0 {
+            format!("others can write to {} (mode {mode:o})", dir.display())
+        } else if owner != 0 && owner != rustix::process::geteuid().as_raw() {
+            format!("{} belongs to another user (uid {owner})", dir.display())
+        } else {
+            return;
+        };
+        crate::error::warn(&format!(
+            "{problem}: they can delete or replace the vault; keep it in a \
+             directory only you can write"
+        ));
+    }
+    #[cfg(not(unix))]
+    let _ = file;
 }
 
 /// Removes the temp files a writer killed mid-save left beside `path`. Call it only while
@@ -111,5 +170,24 @@ mod tests {
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_lock_file_is_private_and_never_a_symlink() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let lock = dir.path().join("v.age.lock");
+        open_lock_file(&lock).unwrap();
+        assert_eq!(
+            fs::metadata(&lock).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+        let planted = dir.path().join("planted.lock");
+        let target = dir.path().join("elsewhere");
+        std::os::unix::fs::symlink(&target, &planted).unwrap();
+        let err = open_lock_file(&planted).unwrap_err();
+        assert!(err.to_string().contains("symbolic link"), "{err}");
+        assert!(!target.exists());
     }
 }

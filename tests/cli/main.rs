@@ -13,6 +13,7 @@ mod export;
 mod hygiene;
 mod interop;
 mod keys;
+mod lock_file;
 mod recipients;
 mod terminal;
 mod totp;

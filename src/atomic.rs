@@ -12,12 +12,17 @@ use crate::os;
 pub enum Mode {
     /// The mode of the file being replaced; 0600 when there is none yet.
     Keep,
-    /// 0600 whatever the old file had.
+    /// 0600 whatever the old file had. For plaintext (`export -o`): where the OS allows it, the
+    /// file has no name until it is whole, so a writer killed halfway leaves nothing behind.
     Private,
 }
 
 pub fn write(path: &Path, bytes: &[u8], mode: Mode) -> io::Result<()> {
     let dir = parent_dir(path);
+    #[cfg(target_os = "linux")]
+    if matches!(mode, Mode::Private) && unnamed::write(path, dir, bytes)? {
+        return os::sync_dir(dir);
+    }
     let mut temp = tempfile::Builder::new()
         .prefix(&temp_prefix(path))
         .suffix(".tmp")
@@ -34,6 +39,70 @@ pub fn write(path: &Path, bytes: &[u8], mode: Mode) -> io::Result<()> {
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;
     os::sync_dir(dir)
+}
+
+/// Linux's `O_TMPFILE`: the content goes into a file with no name, fsynced, then `linkat` gives
+/// it its name. A SIGKILL anywhere before that leaves no file at all, where a named temp file
+/// would keep the plaintext on disk until someone noticed it.
+#[cfg(target_os = "linux")]
+mod unnamed {
+    use std::fs::File;
+    use std::io::{self, Write};
+    use std::os::fd::AsRawFd;
+    use std::path::Path;
+
+    use rustix::fs::{AtFlags, CWD, Mode, OFlags};
+    use rustix::io::Errno;
+
+    /// Writes `bytes` to `path`; `Ok(false)` when this kernel or file system has no unnamed
+    /// files (or no /proc to name them through), for the caller to write a named temp instead.
+    pub fn write(path: &Path, dir: &Path, bytes: &[u8]) -> io::Result<bool> {
+        let Some(name) = path.file_name() else {
+            return Ok(false);
+        };
+        let dir_fd = rustix::fs::open(
+            dir,
+            OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )?;
+        let fd = match rustix::fs::openat(
+            &dir_fd,
+            ".",
+            OFlags::WRONLY | OFlags::TMPFILE | OFlags::CLOEXEC,
+            Mode::from_raw_mode(0o600),
+        ) {
+            Ok(fd) => fd,
+            // How kernels before 3.11 and file systems without support answer.
+            Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL) => return Ok(false),
+            Err(e) => return Err(e.into()),
+        };
+        // 0600 exactly, whatever the umask took away.
+        rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o600))?;
+        let mut file = File::from(fd);
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        // Naming through /proc needs no privilege, unlike AT_EMPTY_PATH.
+        let unnamed = format!("/proc/self/fd/{}", file.as_raw_fd());
+        match rustix::fs::linkat(CWD, &unnamed, &dir_fd, name, AtFlags::SYMLINK_FOLLOW) {
+            Ok(()) => Ok(true),
+            // Linux cannot link over an existing file: link under a temp name, rename over it.
+            // That leaves a window of two system calls in which a kill leaves the (whole, 0600)
+            // temp file beside a target that already held the same kind of content.
+            Err(Errno::EXIST) => {
+                let temp = tempfile::Builder::new()
+                    .prefix(&super::temp_prefix(path))
+                    .suffix(".tmp")
+                    .make_in(dir, |temp| {
+                        rustix::fs::linkat(CWD, &unnamed, CWD, temp, AtFlags::SYMLINK_FOLLOW)
+                            .map_err(io::Error::from)
+                    })?;
+                temp.persist(path).map_err(|e| e.error)?;
+                Ok(true)
+            }
+            Err(Errno::NOENT) if !Path::new("/proc/self/fd").exists() => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
 }
 
 /// Opens the lock file writers take, creating it 0600. Never through a symbolic link: one
@@ -170,6 +239,16 @@ mod tests {
             fs::metadata(&path).unwrap().permissions().mode() & 0o777,
             0o600
         );
+    }
+
+    #[test]
+    fn private_writes_make_and_replace_files_leaving_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.env");
+        write(&path, b"one", Mode::Private).unwrap();
+        write(&path, b"two", Mode::Private).unwrap();
+        assert_eq!(fs::read(&path).unwrap(), b"two");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[cfg(unix)]

@@ -137,6 +137,57 @@ fn export_from_a_read_only_copy_works() {
     chmod(&ro, 0o755);
 }
 
+#[test]
+fn env_format_leaves_out_variables_that_change_how_programs_run() {
+    let s = Sandbox::init();
+    s.write_vault_with_age(&format!(
+        r#"{{"recipients": [{{"name": "operator", "key": "{}"}}],
+            "entries": {{
+              "git": {{"password": "gp", "fields": {{"ssh command": "touch pwned"}}}},
+              "node": {{"password": "np", "fields": {{"options": "--require /tmp/evil.js", "token": "nt"}}}}
+            }}}}"#,
+        age_keygen_y(&s.key())
+    ));
+    let a = s
+        .vault(&["export", "node", "--format", "env"])
+        .assert()
+        .success();
+    let out = stdout_of(&a);
+    assert!(
+        out.contains("NODE_PASSWORD='np'\n") && out.contains("NODE_TOKEN='nt'\n"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("NODE_OPTIONS") && !out.contains("evil"),
+        "{out}"
+    );
+    let said = stderr_of(&a);
+    assert!(
+        said.starts_with("vault: warning: not setting NODE_OPTIONS from node.options"),
+        "{said}"
+    );
+    assert!(!said.contains("evil"), "{said}");
+
+    let a = s
+        .vault(&["export", "git", "--format", "env", "--field", "ssh command"])
+        .assert()
+        .success();
+    assert_eq!(stdout_of(&a), "");
+    assert!(stderr_of(&a).contains("not setting GIT_SSH_COMMAND"));
+    let file = s.path("git.env");
+    s.vault(&[
+        "export",
+        "git",
+        "--format",
+        "env",
+        "-o",
+        file.to_str().unwrap(),
+    ])
+    .assert()
+    .success();
+    assert!(!fs::read_to_string(&file).unwrap().contains("GIT_"));
+}
+
 /// A plaintext secret large enough that writing it takes a while, so kills land mid-write.
 fn with_big_secret() -> (Sandbox, String) {
     let s = Sandbox::init();

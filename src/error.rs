@@ -163,7 +163,10 @@ impl Error {
             Error::VaultTooNew { .. } => Some("upgrade vault to read this file".into()),
             Error::Busy { .. } => Some("wait for the other writer, then try again".into()),
             Error::Changed(_) => Some("read it again and repeat the change".into()),
-            Error::EntryExists(_) => Some("use vault edit to change it".into()),
+            Error::EntryExists(name) => Some(format!(
+                "change it with vault edit {}",
+                crate::text::shell_word(name)
+            )),
             Error::Other { hint, .. } => hint.clone(),
             Error::Untrusted { vault, refusal, .. } => Some(match refusal {
                 Refusal::Unsigned => "if you made this vault by hand or it predates signed vaults, \
@@ -231,6 +234,16 @@ pub fn describe_io(err: &io::Error) -> String {
             }
         }
     }
+}
+
+/// `vault: warning: …`, one line on stderr, escaped as errors are: for what the user should
+/// know but that does not stop the command. Not while the terminal interface owns the screen
+/// (raw mode), where a stray line would be drawn over.
+pub fn warn(message: &str) {
+    if crossterm::terminal::is_raw_mode_enabled().unwrap_or(false) {
+        return;
+    }
+    eprintln!("vault: warning: {}", crate::text::one_line(message));
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;

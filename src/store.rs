@@ -4,7 +4,7 @@
 //! document's recipients, keep the previous version as `.bak`, replace atomically.
 
 use std::ffi::OsString;
-use std::fs::{self, File, OpenOptions, TryLockError};
+use std::fs::{self, File, TryLockError};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::thread;
@@ -311,12 +311,8 @@ impl Store {
     /// the vault itself would be lost when a save renames a new file over it.
     fn lock(&self) -> Result<File> {
         let path = self.lock_path();
-        let file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&path)
+        atomic::warn_if_others_can_write(&path);
+        let file = atomic::open_lock_file(&path)
             .map_err(|e| Error::io(format!("cannot open lock file {}", path.display()), e))?;
         let deadline = Instant::now() + LOCK_WAIT;
         loop {

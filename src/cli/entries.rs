@@ -17,44 +17,43 @@ use crate::text;
 use zeroize::Zeroizing;
 
 pub fn list(ctx: &Context, json: bool) -> Result<()> {
+    #[derive(Serialize)]
+    struct Listed<'a> {
+        name: &'a str,
+        username: &'a str,
+        url: &'a str,
+        tags: &'a [String],
+        fields: Vec<&'a str>,
+        created: &'a str,
+        updated: &'a str,
+    }
     let identity = ctx.identity(Prompting::IfTerminal)?;
     let doc = ctx.store()?.load(&identity)?;
-    let text = if json {
-        #[derive(Serialize)]
-        struct Listed<'a> {
-            name: &'a str,
-            username: &'a str,
-            url: &'a str,
-            tags: &'a [String],
-            fields: Vec<&'a str>,
-            created: &'a str,
-            updated: &'a str,
-        }
-        let listed: Vec<Listed> = doc
-            .entries
-            .iter()
-            .map(|(name, e)| Listed {
-                name,
-                username: &e.username,
-                url: &e.url,
-                tags: &e.tags,
-                fields: e.fields.keys().map(String::as_str).collect(),
-                created: &e.created,
-                updated: &e.updated,
-            })
-            .collect();
-        let mut text = serde_json::to_string_pretty(&listed)
-            .map_err(|_| Error::other("cannot format the list"))?;
-        text.push('\n');
-        text
-    } else {
+    if !json {
         let mut text = String::new();
         for name in doc.entries.keys() {
             let _ = writeln!(text, "{}", output::printable(name));
         }
-        text
-    };
-    output::stdout(text.as_bytes())
+        return output::stdout(text.as_bytes());
+    }
+    let listed: Vec<Listed> = doc
+        .entries
+        .iter()
+        .map(|(name, e)| Listed {
+            name,
+            username: &e.username,
+            url: &e.url,
+            tags: &e.tags,
+            fields: e.fields.keys().map(String::as_str).collect(),
+            created: &e.created,
+            updated: &e.updated,
+        })
+        .collect();
+    // Escaped for the terminal it may land on; `jq` still reads the exact names back.
+    let mut json = Vec::new();
+    text::write_json(&mut json, &listed).map_err(|_| Error::other("cannot format the list"))?;
+    json.push(b'\n');
+    output::stdout(&json)
 }
 
 pub fn show(ctx: &Context, name: &str, reveal: bool) -> Result<()> {
@@ -146,9 +145,11 @@ pub fn add(
     )?;
     match generate {
         Some(length) => {
-            eprintln!("vault: added '{name}' with a generated {length}-character password");
+            output::say(&format!(
+                "added '{name}' with a generated {length}-character password"
+            ));
         }
-        None => eprintln!("vault: added '{name}'"),
+        None => output::say(&format!("added '{name}'")),
     }
     Ok(())
 }
@@ -211,7 +212,7 @@ pub fn edit(
             rename,
         },
     )?;
-    eprintln!("vault: updated '{target}'");
+    output::say(&format!("updated '{target}'"));
     Ok(())
 }
 
@@ -221,7 +222,10 @@ pub fn remove(ctx: &Context, name: &str, yes: bool) -> Result<()> {
     let seen = store
         .load_entry(&identity, name)?
         .ok_or_else(|| no_entry(name, store.path()))?;
-    if !yes && std::io::stdin().is_terminal() && !prompt::confirm(&format!("delete '{name}'?"))? {
+    if !yes
+        && std::io::stdin().is_terminal()
+        && !prompt::confirm(&format!("delete '{}'?", output::printable(name)))?
+    {
         return Err(Error::other(format!("'{name}' was not deleted")));
     }
     store.apply(
@@ -231,7 +235,7 @@ pub fn remove(ctx: &Context, name: &str, yes: bool) -> Result<()> {
             seen,
         },
     )?;
-    eprintln!("vault: deleted '{name}'");
+    output::say(&format!("deleted '{name}'"));
     Ok(())
 }
 

@@ -8,7 +8,7 @@ use std::process::Command;
 use zeroize::Zeroizing;
 
 use super::entries::no_entry;
-use super::export::{env_name, job_fields, value};
+use super::export::{derived_var, job_fields, value};
 use super::{Context, Prompting};
 use crate::error::{Error, Result};
 use crate::os;
@@ -60,13 +60,17 @@ pub fn run(
             .entries
             .get(name)
             .ok_or_else(|| no_entry(name, store.path()))?;
-        let prefix = env_name(name);
+        // A denied variable is left out with a warning rather than failing the run: it is
+        // never set either way, and a field someone adds later should not stop every job that
+        // names the entry. Whoever means it maps it with --env, which is never filtered.
         for (field, value) in job_fields(name, entry)? {
-            put(
-                format!("{prefix}_{}", env_name(&field)),
-                format!("{name}.{field}"),
-                value,
-            )?;
+            if let Some(var) = derived_var(
+                name,
+                &field,
+                "map it with --env VAR=NAME.FIELD if you mean it",
+            ) {
+                put(var, format!("{name}.{field}"), value)?;
+            }
         }
     }
     for m in &mappings {

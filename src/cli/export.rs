@@ -64,7 +64,7 @@ fn render(
             out.write_all(b"\n")?;
         }
         ExportFormat::Json => {
-            serde_json::to_writer_pretty(&mut *out, entry)?;
+            crate::text::write_json(&mut *out, entry)?;
             out.write_all(b"\n")?;
         }
         ExportFormat::Env => {
@@ -78,10 +78,16 @@ fn render(
                     Err(err) => return Ok(Err(err)),
                 },
             };
-            let prefix = env_name(name);
+            // Left out rather than refused: the danger is the variable being set, and a
+            // warning (on stderr, so `eval "$(…)"` is not fed it) keeps a job that uses the
+            // entry's other fields working after someone adds an unlucky one.
             for (key, value) in &fields {
-                write!(out, "{prefix}_{}=", env_name(key))?;
-                write_shell_quoted(out, value)?;
+                let Some(var) = derived_var(name, key, "export that field with --format raw")
+                else {
+                    continue;
+                };
+                write!(out, "{var}=")?;
+                crate::text::write_single_quoted(out, value)?;
                 out.write_all(b"\n")?;
             }
         }
@@ -144,16 +150,101 @@ pub fn env_name(name: &str) -> String {
     env
 }
 
-/// POSIX single quotes: everything literal, a `'` written as `'\''`.
-fn write_shell_quoted(out: &mut SecretBuf, value: &str) -> std::io::Result<()> {
-    out.write_all(b"'")?;
-    for (i, part) in value.split('\'').enumerate() {
-        if i > 0 {
-            out.write_all(b"'\\''")?;
-        }
-        out.write_all(part.as_bytes())?;
+/// The variable `NAME_FIELD` that `exec` and `export --format env` set for one field, or
+/// `None`, with a warning naming it (never its value), when that name is one
+/// [`changes_how_programs_run`] keeps out. `remedy` says how to have it anyway.
+pub fn derived_var(name: &str, field: &str, remedy: &str) -> Option<String> {
+    let var = format!("{}_{}", env_name(name), env_name(field));
+    if changes_how_programs_run(&var) {
+        crate::error::warn(&format!(
+            "not setting {var} from {name}.{field}: a variable that changes how programs run is \
+             never set from entry or field names; {remedy}"
+        ));
+        return None;
     }
-    out.write_all(b"'")
+    Some(var)
+}
+
+/// Variables that make a program load other code, run another command, read its settings or
+/// trust from elsewhere, or send its traffic elsewhere. A name in a vault (an entry `git` with a
+/// field `ssh command` is `GIT_SSH_COMMAND`) must not be able to do that to the command `exec`
+/// runs or to whoever sources `export --format env`; `exec --env VAR=NAME.FIELD`, where the
+/// user writes the variable's name, may still set any of them. Names are compared as derived
+/// names are made: upper case.
+pub fn changes_how_programs_run(var: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        // The dynamic loader: LD_PRELOAD, LD_LIBRARY_PATH, LD_AUDIT; macOS's DYLD_INSERT_LIBRARIES.
+        "LD_",
+        "DYLD_",
+        // git runs GIT_SSH_COMMAND, GIT_EXEC_PATH, GIT_ASKPASS, GIT_EDITOR, and GIT_CONFIG_*
+        // sets any option, core.sshCommand and core.pager among them.
+        "GIT_",
+        // Interpreters' start-up: PYTHONPATH, PYTHONSTARTUP, PYTHONHOME; PERL5LIB, PERL5OPT;
+        // RUBYOPT, RUBYLIB; LUA_INIT, LUA_PATH.
+        "PYTHON",
+        "PERL5",
+        "RUBY",
+        "LUA_",
+        // Where configuration is read (git, ssh helpers, shells read $XDG_CONFIG_HOME).
+        "XDG_",
+        // TLS trust: SSL_CERT_FILE, SSL_CERT_DIR; OPENSSL_CONF loads engines (code).
+        "SSL_CERT_",
+        "OPENSSL_",
+        // less runs LESSOPEN and LESSCLOSE as commands; LESSKEY* rebinds keys to commands.
+        "LESS",
+    ];
+    const NAMES: &[&str] = &[
+        // Loader and C library: modules glibc loads, its tunables.
+        "GCONV_PATH",
+        "GLIBC_TUNABLES",
+        // Where commands, home-directory configuration (~/.ssh/config's ProxyCommand,
+        // ~/.gitconfig) and temporary files are found.
+        "PATH",
+        "HOME",
+        "TMPDIR",
+        "ZDOTDIR",
+        // Shells: word splitting, start-up files, options, traced or prompted commands.
+        "IFS",
+        "ENV",
+        "BASH_ENV",
+        "SHELLOPTS",
+        "BASHOPTS",
+        "CDPATH",
+        "GLOBIGNORE",
+        "PS4",
+        "PROMPT_COMMAND",
+        // Commands other programs run on the user's behalf.
+        "SHELL",
+        "EDITOR",
+        "VISUAL",
+        "PAGER",
+        "MANPAGER",
+        "BROWSER",
+        "SSH_ASKPASS",
+        "SSH_ASKPASS_REQUIRE",
+        "SUDO_ASKPASS",
+        "RSYNC_RSH",
+        // Interpreters' start-up, continued.
+        "PERLLIB",
+        "NODE_OPTIONS",
+        "NODE_PATH",
+        "JAVA_TOOL_OPTIONS",
+        "_JAVA_OPTIONS",
+        "JDK_JAVA_OPTIONS",
+        "CLASSPATH",
+        "PHPRC",
+        "PHP_INI_SCAN_DIR",
+        // Trust and traffic: certificate bundles, proxies, the ssh agent that signs.
+        "NODE_EXTRA_CA_CERTS",
+        "CURL_CA_BUNDLE",
+        "REQUESTS_CA_BUNDLE",
+        "HTTP_PROXY",
+        "HTTPS_PROXY",
+        "ALL_PROXY",
+        "NO_PROXY",
+        "SSH_AUTH_SOCK",
+    ];
+    PREFIXES.iter().any(|prefix| var.starts_with(prefix)) || NAMES.contains(&var)
 }
 
 #[cfg(test)]
@@ -171,7 +262,43 @@ mod tests {
     #[test]
     fn shell_quoting_survives_quotes() {
         let mut out = SecretBuf::with_capacity(16);
-        write_shell_quoted(&mut out, "it's $HOME `x`").unwrap();
+        crate::text::write_single_quoted(&mut out, "it's $HOME `x`").unwrap();
         assert_eq!(&out[..], b"'it'\\''s $HOME `x`'");
+    }
+
+    #[test]
+    fn variables_that_change_how_programs_run_are_kept_out() {
+        for var in [
+            "GIT_SSH_COMMAND",
+            "LD_PRELOAD",
+            "DYLD_INSERT_LIBRARIES",
+            "PATH",
+            "IFS",
+            "BASH_ENV",
+            "ENV",
+            "PYTHONPATH",
+            "PERL5OPT",
+            "RUBYOPT",
+            "NODE_OPTIONS",
+            "_JAVA_OPTIONS",
+            "LESSOPEN",
+            "SSL_CERT_FILE",
+        ] {
+            assert!(changes_how_programs_run(var), "{var}");
+        }
+        for var in [
+            "BANK_PASSWORD",
+            "GITHUB_TOKEN",
+            "PGPASSWORD",
+            "PATHS_X",
+            "NODE_TOKEN",
+        ] {
+            assert!(!changes_how_programs_run(var), "{var}");
+        }
+        assert_eq!(derived_var("git", "ssh command", ""), None);
+        assert_eq!(
+            derived_var("github", "token", "").as_deref(),
+            Some("GITHUB_TOKEN")
+        );
     }
 }

@@ -4,15 +4,22 @@ use std::borrow::Cow;
 use std::io::Write;
 
 use crate::error::{Error, Result};
+use crate::text;
 
-/// One line on stderr: `vault: error: …; hint: …`.
+/// One line on stderr: `vault: error: …; hint: …`. Messages quote entry names, which a
+/// hand-made vault may fill with escape sequences: they are escaped here, for every message.
 pub fn report(err: &Error) {
-    let mut line = format!("vault: error: {err}");
+    let mut line = err.to_string();
     if let Some(hint) = err.hint() {
         line.push_str("; hint: ");
         line.push_str(&hint);
     }
-    eprintln!("{}", line.replace('\n', " "));
+    eprintln!("vault: error: {}", text::one_line(&line));
+}
+
+/// `vault: …` on stderr, for what a command did: one line, escaped as [`report`] does.
+pub fn say(message: &str) {
+    eprintln!("vault: {}", text::one_line(message));
 }
 
 /// Writes to stdout; a closed pipe comes back as an error the caller treats as success.
@@ -25,5 +32,5 @@ pub fn stdout(bytes: &[u8]) -> Result<()> {
 
 /// A value fit for a terminal, on one line.
 pub fn printable(value: &str) -> Cow<'_, str> {
-    crate::text::printable(value, false)
+    text::printable(value, false)
 }

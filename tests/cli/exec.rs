@@ -183,3 +183,95 @@ fn bad_requests_fail_with_their_own_exit_codes() {
     s.vault(&["exec", "bank"]).assert().code(2);
     assert!(!said.contains("it's $x") && !said.contains("1234"));
 }
+
+/// A vault whose names, joined, make variables that change how programs run.
+fn with_dangerous_names() -> Sandbox {
+    let s = Sandbox::init();
+    s.write_vault_with_age(&format!(
+        r#"{{"recipients": [{{"name": "operator", "key": "{}"}}],
+            "entries": {{
+              "git": {{"password": "gp", "fields": {{"ssh command": "touch pwned-by-git"}}}},
+              "ld": {{"fields": {{"preload": "/tmp/evil.so"}}}},
+              "node": {{"password": "np", "fields": {{"options": "--require /tmp/evil.js", "token": "nt"}}}}
+            }}}}"#,
+        age_keygen_y(&s.key())
+    ));
+    s
+}
+
+#[test]
+fn names_never_set_variables_that_change_how_programs_run() {
+    let s = with_dangerous_names();
+    let out = s.path("env.out");
+    let script = format!("env -0 > '{}'", out.display());
+    let a = s
+        .vault(&["exec", "git", "ld", "node", "--", "sh", "-c", &script])
+        .assert()
+        .success();
+    let env: BTreeMap<String, String> = fs::read_to_string(&out)
+        .unwrap()
+        .split('\0')
+        .filter_map(|kv| kv.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    for denied in [
+        "GIT_SSH_COMMAND",
+        "GIT_PASSWORD",
+        "LD_PRELOAD",
+        "NODE_OPTIONS",
+    ] {
+        assert!(!env.contains_key(denied), "{denied} was set");
+    }
+    assert_eq!(env["NODE_PASSWORD"], "np");
+    assert_eq!(env["NODE_TOKEN"], "nt");
+    let said = stderr_of(&a);
+    assert!(
+        said.lines()
+            .any(|l| l
+                .starts_with("vault: warning: not setting GIT_SSH_COMMAND from git.ssh command")),
+        "{said}"
+    );
+    assert!(said.contains("not setting LD_PRELOAD") && said.contains("not setting NODE_OPTIONS"));
+    assert!(
+        !said.contains("pwned") && !said.contains("evil"),
+        "a value in: {said}"
+    );
+
+    // Named by the user, any variable may be set.
+    let env = env_of(
+        &s,
+        &[
+            "git",
+            "--env",
+            "GIT_SSH_COMMAND=git.ssh command",
+            "--env",
+            "LD_PRELOAD=ld.preload",
+        ],
+    );
+    assert_eq!(env["GIT_SSH_COMMAND"], "touch pwned-by-git");
+    assert_eq!(env["LD_PRELOAD"], "/tmp/evil.so");
+}
+
+#[test]
+fn a_derived_git_ssh_command_is_not_run_by_git() {
+    let s = with_dangerous_names();
+    let repo = s.path("repo");
+    run_ok(StdCommand::new("git").args(["init", "-q"]).arg(&repo));
+    // git ls-remote over ssh runs GIT_SSH_COMMAND, whatever the host.
+    s.vault(&[
+        "exec",
+        "git",
+        "--",
+        "git",
+        "-C",
+        repo.to_str().unwrap(),
+        "ls-remote",
+        "ssh://example.invalid/x",
+    ])
+    .assert()
+    .failure();
+    assert!(
+        !s.path("pwned-by-git").exists(),
+        "GIT_SSH_COMMAND from the vault ran"
+    );
+}

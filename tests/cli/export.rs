@@ -137,3 +137,151 @@ fn export_from_a_read_only_copy_works() {
     assert_eq!(stdout_of(&a), "it's $x\n");
     chmod(&ro, 0o755);
 }
+
+#[test]
+fn env_format_leaves_out_variables_that_change_how_programs_run() {
+    let s = Sandbox::init();
+    s.write_vault_with_age(&format!(
+        r#"{{"recipients": [{{"name": "operator", "key": "{}"}}],
+            "entries": {{
+              "git": {{"password": "gp", "fields": {{"ssh command": "touch pwned"}}}},
+              "node": {{"password": "np", "fields": {{"options": "--require /tmp/evil.js", "token": "nt"}}}}
+            }}}}"#,
+        age_keygen_y(&s.key())
+    ));
+    let a = s
+        .vault(&["export", "node", "--format", "env"])
+        .assert()
+        .success();
+    let out = stdout_of(&a);
+    assert!(
+        out.contains("NODE_PASSWORD='np'\n") && out.contains("NODE_TOKEN='nt'\n"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("NODE_OPTIONS") && !out.contains("evil"),
+        "{out}"
+    );
+    let said = stderr_of(&a);
+    assert!(
+        said.starts_with("vault: warning: not setting NODE_OPTIONS from node.options"),
+        "{said}"
+    );
+    assert!(!said.contains("evil"), "{said}");
+
+    let a = s
+        .vault(&["export", "git", "--format", "env", "--field", "ssh command"])
+        .assert()
+        .success();
+    assert_eq!(stdout_of(&a), "");
+    assert!(stderr_of(&a).contains("not setting GIT_SSH_COMMAND"));
+    let file = s.path("git.env");
+    s.vault(&[
+        "export",
+        "git",
+        "--format",
+        "env",
+        "-o",
+        file.to_str().unwrap(),
+    ])
+    .assert()
+    .success();
+    assert!(!fs::read_to_string(&file).unwrap().contains("GIT_"));
+}
+
+/// A plaintext secret large enough that writing it takes a while, so kills land mid-write.
+fn with_big_secret() -> (Sandbox, String) {
+    let s = Sandbox::init();
+    let secret = format!("zq-big-{}-zq", "s".repeat(1 << 20));
+    s.write_vault_with_age(&format!(
+        r#"{{"entries": {{"big": {{"password": "{secret}"}}}}}}"#
+    ));
+    (s, secret)
+}
+
+#[test]
+fn an_export_to_a_file_killed_at_any_point_leaves_no_plaintext_behind() {
+    use std::process::Stdio;
+    use std::thread;
+    use std::time::{Duration, Instant, SystemTime};
+
+    let (s, secret) = with_big_secret();
+    let out_dir = s.path("out");
+    fs::create_dir(&out_dir).unwrap();
+    let spawn = |target: &std::path::Path| {
+        StdCommand::new(BIN)
+            .args(["export", "big", "-o"])
+            .arg(target)
+            .env_clear()
+            .env("VAULT_FILE", s.vault_path())
+            .env("VAULT_IDENTITY", s.key())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let started = Instant::now();
+    let calibrate = out_dir.join("calibrate");
+    assert!(spawn(&calibrate).wait().unwrap().success());
+    assert_eq!(
+        fs::read_to_string(&calibrate).unwrap(),
+        format!("{secret}\n")
+    );
+    fs::remove_file(&calibrate).unwrap();
+    let took = u64::try_from(started.elapsed().as_micros()).unwrap() * 3 / 2;
+    let now = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap();
+    let mut seed = (now.as_secs() << 30) ^ u64::from(now.subsec_nanos()) | 1;
+    eprintln!("export kill harness: seed {seed}");
+    let kills: usize = std::env::var("CRASH_KILLS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .map_or(30, |n: usize| n / 5);
+    let (mut whole, mut nothing) = (0, 0);
+    for i in 0..kills {
+        let target = out_dir.join(format!("job-{i}.txt"));
+        let mut child = spawn(&target);
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        if seed.is_multiple_of(2) {
+            thread::sleep(Duration::from_micros(seed % took));
+        } else {
+            // The moment anything shows in the directory: a temp file being written, or the
+            // finished file.
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while fs::read_dir(&out_dir).unwrap().next().is_none()
+                && child.try_wait().unwrap().is_none()
+                && Instant::now() < deadline
+            {}
+        }
+        child.kill().ok();
+        child.wait().unwrap();
+        let left: Vec<_> = fs::read_dir(&out_dir).unwrap().collect();
+        if left.is_empty() {
+            nothing += 1;
+        }
+        for entry in left {
+            let path = entry.unwrap().path();
+            assert_eq!(
+                path,
+                target,
+                "kill {i}: a killed export left {} behind",
+                path.display()
+            );
+            assert_eq!(
+                fs::read_to_string(&path).unwrap().len(),
+                secret.len() + 1,
+                "kill {i}: the file is there but not whole"
+            );
+            assert_eq!(mode(&path), 0o600);
+            fs::remove_file(&path).unwrap();
+            whole += 1;
+        }
+    }
+    eprintln!(
+        "export kill harness: {kills} kills: {whole} left the whole file, {nothing} nothing at all"
+    );
+}

@@ -9,16 +9,15 @@ use std::time::Duration;
 use age::DecryptError;
 use age_core::format::{FileKey, Stanza};
 
-use super::protocol::{self, Answer, Info, Request};
+use super::protocol::{self, Answer, Deadline, Info, Request};
 use crate::identity::Identity;
 
 /// An agent answers at once; this only bounds a hung one.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 pub fn request(socket: &Path, request: &Request) -> io::Result<Answer> {
-    let mut stream = UnixStream::connect(socket)?;
-    stream.set_read_timeout(Some(TIMEOUT))?;
-    stream.set_write_timeout(Some(TIMEOUT))?;
+    let stream = UnixStream::connect(socket)?;
+    let mut stream = Deadline::new(&stream, TIMEOUT);
     protocol::write_request(&mut stream, request)?;
     protocol::read_answer(&mut stream)
 }

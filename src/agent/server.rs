@@ -13,11 +13,12 @@ use std::time::{Duration, Instant};
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
 use super::client;
-use super::protocol::{self, Answer, Info, Request};
+use super::protocol::{self, Answer, Deadline, Info, Request};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 
-/// How long one client may take to send its request: a stuck one cannot hold the agent.
+/// How long one client may take over its whole request and answer: requests are served one
+/// at a time, so this is the longest a slow or stuck client can keep the others waiting.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A bound socket, removed again when the agent ends.
@@ -162,7 +163,7 @@ pub fn serve(
                 continue;
             }
         }
-        match answer(stream, identity, &info) {
+        match answer(&stream, identity, &info) {
             Ok(Handled::Stop) => {
                 log("stopping: asked to");
                 return Ok(());
@@ -179,10 +180,9 @@ enum Handled {
     Stop,
 }
 
-fn answer(mut stream: UnixStream, identity: &Identity, info: &Info) -> io::Result<Handled> {
+fn answer(stream: &UnixStream, identity: &Identity, info: &Info) -> io::Result<Handled> {
     stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
-    stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
+    let mut stream = Deadline::new(stream, CLIENT_TIMEOUT);
     let (answer, handled) = match protocol::read_request(&mut stream)? {
         Request::Info => (Answer::Info(info.clone()), Handled::Served),
         Request::Stop => (Answer::Stopping, Handled::Stop),

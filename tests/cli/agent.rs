@@ -1,9 +1,13 @@
 //! The agent: unlock once, then jobs and commands decrypt through it with no key file at hand.
 
 use std::fs;
+use std::io::{Read, Write};
 use std::os::unix::fs::MetadataExt;
+use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
 
 use crate::common::*;
 
@@ -107,8 +111,6 @@ fn a_named_identity_file_is_used_over_the_agent() {
 
 #[test]
 fn clients_that_die_or_talk_nonsense_do_not_hurt_it() {
-    use std::io::{Read, Write};
-    use std::os::unix::net::UnixStream;
     let (s, pass) = sandbox();
     let _running = start(&s, &pass, &[]);
     let socket = s.agent_socket();
@@ -326,4 +328,69 @@ fn uid_of(user: &str) -> u32 {
         .trim()
         .parse()
         .unwrap()
+}
+
+#[test]
+fn a_client_that_trickles_its_request_holds_the_agent_for_seconds_at_most() {
+    let (s, pass) = sandbox();
+    let _running = start(&s, &pass, &[]);
+    let mut slow = UnixStream::connect(s.agent_socket()).unwrap();
+    // A 4 KiB request at a byte every half second: each byte is well inside any timeout for
+    // one read, the whole would take half an hour.
+    slow.write_all(b"U\x00\x00\x10\x00").unwrap();
+    let trickler = thread::spawn(move || {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(30) {
+            thread::sleep(Duration::from_millis(500));
+            if slow.write_all(b" ").is_err() {
+                return Some(started.elapsed());
+            }
+        }
+        None
+    });
+    // The agent takes it first.
+    thread::sleep(Duration::from_millis(300));
+
+    fs::rename(s.key(), s.path("identity.elsewhere")).unwrap();
+    let started = Instant::now();
+    assert_eq!(s.export("bank"), "pw-of-bank\n");
+    let waited = started.elapsed();
+    assert!(waited < Duration::from_secs(8), "served after {waited:?}");
+    let cut = trickler.join().unwrap();
+    assert!(
+        cut.is_some_and(|t| t < Duration::from_secs(10)),
+        "cut off after {cut:?}"
+    );
+}
+
+#[test]
+fn a_request_past_the_size_bound_is_dropped_unread() {
+    let (s, pass) = sandbox();
+    let _running = start(&s, &pass, &[]);
+    // Well-formed and about 300 KB: far past any real header, yet under the bound on answers.
+    let body = vec!["0"; 150_000].join(",");
+    let json = format!(r#"[{{"tag":"junk","args":[],"body":[{body}]}}]"#);
+    let mut request = b"U".to_vec();
+    request.extend_from_slice(&u32::try_from(json.len()).unwrap().to_be_bytes());
+    request.extend_from_slice(json.as_bytes());
+
+    let mut client = UnixStream::connect(s.agent_socket()).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    client
+        .set_write_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // Cut short when the agent hangs up on it.
+    client.write_all(&request).ok();
+    let mut answer = Vec::new();
+    client.read_to_end(&mut answer).ok();
+    assert!(
+        answer.is_empty(),
+        "answered {:?}",
+        String::from_utf8_lossy(&answer)
+    );
+
+    fs::rename(s.key(), s.path("identity.elsewhere")).unwrap();
+    assert_eq!(s.export("bank"), "pw-of-bank\n");
 }

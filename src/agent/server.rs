@@ -3,8 +3,7 @@
 
 use std::fs::{self, DirBuilder};
 use std::io;
-use std::os::fd::AsFd;
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,11 +36,9 @@ impl Drop for Listener {
 /// 0600, a stale socket from a killed agent replaced, a live agent left alone.
 pub fn bind(path: &Path) -> Result<Listener> {
     let fail = |what: &str, e: io::Error| Error::io(format!("cannot {what} {}", path.display()), e);
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        private_dir(dir)?;
-    }
+    private_dir(client::directory_of(path))?;
     if let Ok(meta) = fs::symlink_metadata(path) {
-        if let Some(info) = client::info(path) {
+        if let Some(info) = client::info(path)? {
             return Err(already_running(path, &info));
         }
         if !meta.file_type().is_socket() {
@@ -94,14 +91,10 @@ fn private_dir(dir: &Path) -> Result<()> {
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e)),
         Err(e) => Err(Error::io(format!("cannot read {}", dir.display()), e)),
         Ok(meta) if !meta.is_dir() => Err(refuse("it is not a directory")),
-        Ok(meta) if meta.uid() != rustix::process::geteuid().as_raw() => {
-            Err(refuse("it belongs to another user"))
-        }
-        Ok(meta) if meta.mode() & 0o077 != 0 => Err(refuse(&format!(
-            "its mode {:03o} lets others in",
-            meta.mode() & 0o777
-        ))),
-        Ok(_) => Ok(()),
+        Ok(meta) => match client::not_private(&meta) {
+            Some(why) => Err(refuse(&format!("it {why}"))),
+            None => Ok(()),
+        },
     }
 }
 
@@ -152,7 +145,7 @@ pub fn serve(
                 continue;
             }
         };
-        match peer_uid(&stream) {
+        match client::peer_uid(&stream) {
             Ok(uid) if uid == me.as_raw() => {}
             Ok(uid) => {
                 log(&format!("refused a connection from uid {uid}"));
@@ -201,17 +194,4 @@ fn answer(stream: &UnixStream, identity: &Identity, info: &Info) -> io::Result<H
     };
     protocol::write_answer(&mut stream, &answer)?;
     Ok(handled)
-}
-
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn peer_uid(stream: &UnixStream) -> io::Result<u32> {
-    Ok(rustix::net::sockopt::socket_peercred(stream.as_fd())?
-        .uid
-        .as_raw())
-}
-
-/// Elsewhere the socket's mode and directory are the only guard.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn peer_uid(_stream: &UnixStream) -> io::Result<u32> {
-    Ok(rustix::process::geteuid().as_raw())
 }

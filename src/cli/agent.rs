@@ -54,8 +54,8 @@ mod imp {
         idle_timeout: Option<Duration>,
     ) -> Result<()> {
         // The serving process checks again when it binds; this check only spares a passphrase
-        // typed for nothing.
-        if let Some(info) = client::info(socket) {
+        // typed for nothing, and refuses a planted socket or directory before anything starts.
+        if let Some(info) = client::info(socket)? {
             return Err(server::already_running(socket, &info));
         }
         let path = ctx.identity_path()?;
@@ -154,13 +154,13 @@ mod imp {
     }
 
     fn stop(socket: &Path) -> Result<()> {
-        match client::request(socket, &protocol::Request::Stop) {
-            Ok(protocol::Answer::Stopping) => {}
+        match client::request(socket, &protocol::Request::Stop)? {
+            Some(protocol::Answer::Stopping) => {}
             _ => return Err(not_running(socket)),
         }
         // Gone for sure before this returns: the next command must not find it.
         let deadline = Instant::now() + Duration::from_secs(5);
-        while client::info(socket).is_some() || socket.exists() {
+        while matches!(client::info(socket), Ok(Some(_))) || socket.exists() {
             if Instant::now() > deadline {
                 return Err(Error::other(format!(
                     "the agent at {} did not stop",
@@ -174,7 +174,7 @@ mod imp {
     }
 
     fn status(socket: &Path) -> Result<()> {
-        let info = client::info(socket).ok_or_else(|| not_running(socket))?;
+        let info = client::info(socket)?.ok_or_else(|| not_running(socket))?;
         let idle = info.idle_timeout_secs.map_or_else(
             || "never".to_owned(),
             |s| humantime::format_duration(Duration::from_secs(s)).to_string(),

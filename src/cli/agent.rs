@@ -132,8 +132,10 @@ mod imp {
         detached: bool,
     ) -> Result<()> {
         let identity = ctx.identity_file(Prompting::IfTerminal)?;
-        let listener = server::bind(socket)?;
+        // Before the socket exists: a SIGTERM sent as soon as it appears (a unit stopped
+        // right after it started) must still end the agent cleanly, socket removed.
         let stop = os::termination_flag();
+        let listener = server::bind(socket)?;
         let log: Box<dyn Fn(&str)> = if detached {
             os::detach_self();
             println!("{READY}");

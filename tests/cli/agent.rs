@@ -277,6 +277,15 @@ fn as_other_user(bin: &Path, dir: &Path, args: &[&str]) -> std::process::Output 
         .unwrap()
 }
 
+/// Stops the test user's agent however a test ends, so none outlives the suite.
+struct OtherUsersAgent<'a>(&'a Path, &'a Path);
+
+impl Drop for OtherUsersAgent<'_> {
+    fn drop(&mut self) {
+        as_other_user(self.0, self.1, &["agent", "stop"]);
+    }
+}
+
 #[test]
 fn another_user_is_refused_even_with_access_to_the_socket() {
     if other_user().is_none() {
@@ -304,6 +313,7 @@ fn another_user_is_refused_even_with_access_to_the_socket() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    let _stop = OtherUsersAgent(&bin, dir.path());
 
     let socket = dir.path().join("run/agent.sock");
     let agent_pid = {
@@ -384,6 +394,8 @@ fn other_user() -> Option<(u32, u32)> {
 /// own recipient, so that a client that believed it would encrypt to that key.
 struct Squatter {
     child: Child,
+    /// Where it listens now (a test may move the socket).
+    socket: PathBuf,
     connections: PathBuf,
     /// Removed at the end: a directory outside any temporary one.
     remove: Option<PathBuf>,
@@ -447,6 +459,7 @@ impl Squatter {
             .unwrap();
         let mut squatter = Squatter {
             child,
+            socket: socket.to_owned(),
             connections: socket.parent().unwrap().join("connections"),
             remove: None,
         };
@@ -463,14 +476,27 @@ impl Squatter {
         Some(squatter)
     }
 
-    fn connections(&self) -> String {
-        fs::read_to_string(&self.connections).unwrap()
+    /// The connections so far, one line each. The listener takes them in order, so once it
+    /// has logged a probe of ours, it has logged every connection vault made before it.
+    fn connections(&self) -> Vec<String> {
+        const PROBE: &str = "connection, sent b'P'";
+        let mut probe = UnixStream::connect(&self.socket).unwrap();
+        probe.write_all(b"P").unwrap();
+        let log = || fs::read_to_string(&self.connections).unwrap();
+        wait_until("the listener to log a probe", || {
+            log().ends_with(&format!("{PROBE}\n"))
+        });
+        log()
+            .lines()
+            .filter(|line| *line != PROBE)
+            .map(str::to_owned)
+            .collect()
     }
 
     fn assert_untouched(&self, after: &str) {
         assert_eq!(
             self.connections(),
-            "",
+            Vec::<String>::new(),
             "{after} connected to the planted socket"
         );
     }
@@ -651,7 +677,7 @@ fn a_socket_that_looks_ours_but_another_user_listens_on_is_sent_nothing() {
     let (_, theirs) = attacker_recipient(&s);
     let tmp = shared_tmp();
     let planted = tmp.path().join("run").join("agent.sock");
-    let Some(squatter) = Squatter::start(&planted, 0o777, &theirs) else {
+    let Some(mut squatter) = Squatter::start(&planted, 0o777, &theirs) else {
         return;
     };
     // Moved into our private directory and made ours: every check on the path passes, as
@@ -663,11 +689,12 @@ fn a_socket_that_looks_ours_but_another_user_listens_on_is_sent_nothing() {
     fs::rename(&planted, &socket).unwrap();
     std::os::unix::fs::lchown(&socket, Some(my_uid()), Some(0)).unwrap();
     chmod(&socket, 0o600);
+    squatter.socket.clone_from(&socket);
 
     let sent_nothing = |after: &str| {
         let connections = squatter.connections();
         assert!(!connections.is_empty(), "{after} did not even connect");
-        for line in connections.lines() {
+        for line in &connections {
             assert_eq!(line, "connection, sent b''", "{after} sent something");
         }
     };

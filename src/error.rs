@@ -36,6 +36,9 @@ pub enum Error {
     #[error("cannot reach the OS credential store for keyring:{name}: {reason}")]
     KeyringUnavailable { name: String, reason: String },
 
+    #[error("refusing agent socket {}: {reason}", socket.display())]
+    AgentRefused { socket: PathBuf, reason: String },
+
     #[error("{} is not a usable identity: {reason}", path.display())]
     IdentityInvalid { path: PathBuf, reason: String },
 
@@ -114,6 +117,7 @@ impl Error {
             | Error::IdentityMissing(_)
             | Error::KeyringMissing(_)
             | Error::KeyringUnavailable { .. }
+            | Error::AgentRefused { .. }
             | Error::IdentityInvalid { .. } => 4,
             Error::IdentityRefused { .. } => 5,
             Error::VaultMissing(_) | Error::VaultUnreadable { .. } | Error::VaultTooNew { .. } => 6,
@@ -157,6 +161,11 @@ impl Error {
                     .into(),
             ),
             Error::IdentityRefused { hint, .. } => Some(hint.clone()),
+            Error::AgentRefused { .. } => Some(
+                "set VAULT_AGENT_SOCK to a path in a directory only you can enter, or fix the \
+                 owner and mode of that one"
+                    .into(),
+            ),
             Error::VaultMissing(_) => {
                 Some("create one with vault init, or point --vault at yours".into())
             }

@@ -14,24 +14,36 @@ pub mod server;
 
 use std::path::{Path, PathBuf};
 
+use crate::error::Result;
 use crate::identity::Identity;
 
 /// Where the agent listens and clients look: `VAULT_AGENT_SOCK`, else `$XDG_RUNTIME_DIR/vault/`,
 /// else `/run/user/$UID/vault/` when that exists (cron sets no `XDG_RUNTIME_DIR`, yet a job
-/// must find the agent its user started at login), else `/tmp/vault-$UID/`.
+/// must find the agent its user started at login), else `/tmp/vault-$UID/`. Whichever it is,
+/// the agent and its clients use it only when its directory is the user's and closed to others.
 pub fn socket_path() -> Option<PathBuf> {
     imp::socket_path()
 }
 
-/// The identity an agent at `socket` holds, if one answers there.
-pub fn held_identity(socket: &Path) -> Option<Identity> {
+/// The identity an agent at `socket` holds: `None` when no agent answers there, an error
+/// naming the path and why when the socket is one another user could have planted or listens
+/// on (it is never written to). For a caller with nothing else to decrypt with, so the user
+/// learns why the agent was not used.
+pub fn find_held_identity(socket: &Path) -> Result<Option<Identity>> {
     imp::held_identity(socket)
+}
+
+/// As [`find_held_identity`], for a caller with an identity file to fall back on: a refused
+/// socket counts as no agent, never as one to trust.
+pub fn held_identity(socket: &Path) -> Option<Identity> {
+    find_held_identity(socket).ok().flatten()
 }
 
 #[cfg(unix)]
 mod imp {
     use std::path::{Path, PathBuf};
 
+    use crate::error::Result;
     use crate::identity::Identity;
 
     pub const SOCKET_NAME: &str = "agent.sock";
@@ -53,7 +65,7 @@ mod imp {
         })
     }
 
-    pub fn held_identity(socket: &Path) -> Option<Identity> {
+    pub fn held_identity(socket: &Path) -> Result<Option<Identity>> {
         super::client::held_identity(socket)
     }
 }
@@ -62,13 +74,16 @@ mod imp {
 mod imp {
     use std::path::{Path, PathBuf};
 
+    use crate::error::Result;
     use crate::identity::Identity;
 
     pub fn socket_path() -> Option<PathBuf> {
         None
     }
 
-    pub fn held_identity(_socket: &Path) -> Option<Identity> {
-        None
+    // The Result is Unix's, where a socket can be refused; here there is none to refuse.
+    #[allow(clippy::unnecessary_wraps)]
+    pub fn held_identity(_socket: &Path) -> Result<Option<Identity>> {
+        Ok(None)
     }
 }

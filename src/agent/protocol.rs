@@ -8,6 +8,8 @@
 //! `E` + length + a message.
 
 use std::io::{self, Read, Write};
+use std::os::unix::net::UnixStream;
+use std::time::{Duration, Instant};
 
 use age_core::format::{FILE_KEY_BYTES, FileKey, Stanza};
 use age_core::secrecy::ExposeSecret;
@@ -15,9 +17,13 @@ use serde::{Deserialize, Serialize};
 
 use crate::writer::Digest;
 
-/// Far above any real header (a stanza is a few hundred bytes); keeps a bad client from
-/// making the agent allocate at will.
+/// Far above any real answer; keeps a bad peer from making the other side allocate at will.
 pub const MAX_PAYLOAD: u32 = 1 << 20;
+
+/// The most an unwrap request may carry: an X25519 stanza takes about 200 bytes here and an
+/// RSA-4096 one about 2 KiB, so this is room for a thousand recipients or a hundred RSA ones,
+/// while a client cannot make the agent read and parse much more than that.
+pub const MAX_REQUEST: u32 = 256 << 10;
 
 pub enum Request {
     Info,
@@ -73,6 +79,9 @@ pub fn write_request(out: &mut impl Write, request: &Request) -> io::Result<()> 
                 })
                 .collect();
             let json = serde_json::to_vec(&wire).map_err(io::Error::other)?;
+            if json.len() > MAX_REQUEST as usize {
+                return Err(invalid("the age header is too large for the agent"));
+            }
             out.write_all(b"U")?;
             write_payload(out, &json)
         }
@@ -89,7 +98,7 @@ pub fn read_request(input: &mut impl Read) -> io::Result<Request> {
             Ok(Request::Sign(digest))
         }
         b'U' => {
-            let json = read_payload(input)?;
+            let json = read_payload(input, MAX_REQUEST)?;
             let wire: Vec<WireStanza> = serde_json::from_slice(&json).map_err(invalid)?;
             Ok(Request::Unwrap(
                 wire.into_iter()
@@ -134,7 +143,7 @@ pub fn write_answer(out: &mut impl Write, answer: &Answer) -> io::Result<()> {
 pub fn read_answer(input: &mut impl Read) -> io::Result<Answer> {
     match read_byte(input)? {
         b'I' => {
-            let json = read_payload(input)?;
+            let json = read_payload(input, MAX_PAYLOAD)?;
             Ok(Answer::Info(
                 serde_json::from_slice(&json).map_err(invalid)?,
             ))
@@ -148,7 +157,7 @@ pub fn read_answer(input: &mut impl Read) -> io::Result<Answer> {
         b'N' => Ok(Answer::NoMatch),
         b'O' => Ok(Answer::Stopping),
         b'E' => {
-            let text = read_payload(input)?;
+            let text = read_payload(input, MAX_PAYLOAD)?;
             Ok(Answer::Failed(String::from_utf8_lossy(&text).into_owned()))
         }
         _ => Err(invalid("unknown answer")),
@@ -164,15 +173,19 @@ fn write_payload(out: &mut impl Write, payload: &[u8]) -> io::Result<()> {
     out.write_all(payload)
 }
 
-fn read_payload(input: &mut impl Read) -> io::Result<Vec<u8>> {
+fn read_payload(input: &mut impl Read, max: u32) -> io::Result<Vec<u8>> {
     let mut len = [0u8; 4];
     input.read_exact(&mut len)?;
     let len = u32::from_be_bytes(len);
-    if len > MAX_PAYLOAD {
+    if len > max {
         return Err(invalid("message too long"));
     }
-    let mut payload = vec![0u8; len as usize];
-    input.read_exact(&mut payload)?;
+    // Grown as bytes arrive, not allocated on the sender's word.
+    let mut payload = Vec::new();
+    input.take(u64::from(len)).read_to_end(&mut payload)?;
+    if payload.len() != len as usize {
+        return Err(io::ErrorKind::UnexpectedEof.into());
+    }
     Ok(payload)
 }
 
@@ -180,6 +193,61 @@ fn read_byte(input: &mut impl Read) -> io::Result<u8> {
     let mut byte = [0u8; 1];
     input.read_exact(&mut byte)?;
     Ok(byte[0])
+}
+
+/// A stream that must be done by one moment, however its reads and writes are split: a
+/// timeout per read alone lets a peer that sends a byte a second hold the other side forever.
+pub struct Deadline<'a> {
+    stream: &'a UnixStream,
+    end: Instant,
+}
+
+impl<'a> Deadline<'a> {
+    pub fn new(stream: &'a UnixStream, within: Duration) -> Self {
+        Deadline {
+            stream,
+            end: Instant::now() + within,
+        }
+    }
+
+    fn left(&self) -> io::Result<Duration> {
+        // A zero timeout would mean none at all to the socket.
+        Some(self.end.saturating_duration_since(Instant::now()))
+            .filter(|left| !left.is_zero())
+            .ok_or_else(out_of_time)
+    }
+}
+
+/// The same error whether the deadline passed between two reads or during one (where the
+/// socket reports it as `WouldBlock`).
+fn out_of_time() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "out of time")
+}
+
+fn timed_out(e: io::Error) -> io::Error {
+    if e.kind() == io::ErrorKind::WouldBlock {
+        out_of_time()
+    } else {
+        e
+    }
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.stream.set_read_timeout(Some(self.left()?))?;
+        (&mut &*self.stream).read(buf).map_err(timed_out)
+    }
+}
+
+impl Write for Deadline<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.set_write_timeout(Some(self.left()?))?;
+        (&mut &*self.stream).write(buf).map_err(timed_out)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 fn invalid(why: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> io::Error {
@@ -232,5 +300,48 @@ mod tests {
         for bad in [&b""[..], b"K\x01\x02", b"I\x00\x00\x00\x01x", b"?"] {
             assert!(read_answer(&mut &bad[..]).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn a_request_past_the_bound_is_refused_before_it_is_read() {
+        let mut wire = b"U".to_vec();
+        wire.extend_from_slice(&(MAX_REQUEST + 1).to_be_bytes());
+        // No payload follows: a refusal must come from the length alone.
+        let err = read_request(&mut &wire[..]).err().unwrap();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+
+        let huge = Stanza {
+            tag: "X25519".into(),
+            args: vec![],
+            body: vec![0; MAX_REQUEST as usize],
+        };
+        assert!(write_request(&mut Vec::new(), &Request::Unwrap(vec![huge])).is_err());
+    }
+
+    #[test]
+    fn a_deadline_bounds_the_whole_exchange_not_each_read() {
+        let (mut trickle, reader) = UnixStream::pair().unwrap();
+        let writer = std::thread::spawn(move || {
+            // Each byte well within any per-read timeout, for far longer than the deadline.
+            for _ in 0..40 {
+                if trickle.write_all(b"x").is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        });
+        let started = Instant::now();
+        let mut buf = [0u8; 100];
+        let err = Deadline::new(&reader, Duration::from_millis(300))
+            .read_exact(&mut buf)
+            .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "{:?}",
+            started.elapsed()
+        );
+        drop(reader);
+        writer.join().unwrap();
     }
 }

@@ -3,8 +3,7 @@
 
 use std::fs::{self, DirBuilder};
 use std::io;
-use std::os::fd::AsFd;
-use std::os::unix::fs::{DirBuilderExt, FileTypeExt, MetadataExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, FileTypeExt, PermissionsExt};
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,11 +12,12 @@ use std::time::{Duration, Instant};
 use rustix::event::{PollFd, PollFlags, Timespec, poll};
 
 use super::client;
-use super::protocol::{self, Answer, Info, Request};
+use super::protocol::{self, Answer, Deadline, Info, Request};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 
-/// How long one client may take to send its request: a stuck one cannot hold the agent.
+/// How long one client may take over its whole request and answer: requests are served one
+/// at a time, so this is the longest a slow or stuck client can keep the others waiting.
 const CLIENT_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A bound socket, removed again when the agent ends.
@@ -36,11 +36,9 @@ impl Drop for Listener {
 /// 0600, a stale socket from a killed agent replaced, a live agent left alone.
 pub fn bind(path: &Path) -> Result<Listener> {
     let fail = |what: &str, e: io::Error| Error::io(format!("cannot {what} {}", path.display()), e);
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        private_dir(dir)?;
-    }
+    private_dir(client::directory_of(path))?;
     if let Ok(meta) = fs::symlink_metadata(path) {
-        if let Some(info) = client::info(path) {
+        if let Some(info) = client::info(path)? {
             return Err(already_running(path, &info));
         }
         if !meta.file_type().is_socket() {
@@ -93,14 +91,10 @@ fn private_dir(dir: &Path) -> Result<()> {
             .map_err(|e| Error::io(format!("cannot create {}", dir.display()), e)),
         Err(e) => Err(Error::io(format!("cannot read {}", dir.display()), e)),
         Ok(meta) if !meta.is_dir() => Err(refuse("it is not a directory")),
-        Ok(meta) if meta.uid() != rustix::process::geteuid().as_raw() => {
-            Err(refuse("it belongs to another user"))
-        }
-        Ok(meta) if meta.mode() & 0o077 != 0 => Err(refuse(&format!(
-            "its mode {:03o} lets others in",
-            meta.mode() & 0o777
-        ))),
-        Ok(_) => Ok(()),
+        Ok(meta) => match client::not_private(&meta) {
+            Some(why) => Err(refuse(&format!("it {why}"))),
+            None => Ok(()),
+        },
     }
 }
 
@@ -152,7 +146,7 @@ pub fn serve(
                 continue;
             }
         };
-        match peer_uid(&stream) {
+        match client::peer_uid(&stream) {
             Ok(uid) if uid == me.as_raw() => {}
             Ok(uid) => {
                 log(&format!("refused a connection from uid {uid}"));
@@ -163,7 +157,7 @@ pub fn serve(
                 continue;
             }
         }
-        match answer(stream, identity, &info) {
+        match answer(&stream, identity, &info) {
             Ok(Handled::Stop) => {
                 log("stopping: asked to");
                 return Ok(());
@@ -180,10 +174,9 @@ enum Handled {
     Stop,
 }
 
-fn answer(mut stream: UnixStream, identity: &Identity, info: &Info) -> io::Result<Handled> {
+fn answer(stream: &UnixStream, identity: &Identity, info: &Info) -> io::Result<Handled> {
     stream.set_nonblocking(false)?;
-    stream.set_read_timeout(Some(CLIENT_TIMEOUT))?;
-    stream.set_write_timeout(Some(CLIENT_TIMEOUT))?;
+    let mut stream = Deadline::new(stream, CLIENT_TIMEOUT);
     let (answer, handled) = match protocol::read_request(&mut stream)? {
         Request::Info => (Answer::Info(info.clone()), Handled::Served),
         Request::Stop => (Answer::Stopping, Handled::Stop),
@@ -210,17 +203,4 @@ fn answer(mut stream: UnixStream, identity: &Identity, info: &Info) -> io::Resul
     };
     protocol::write_answer(&mut stream, &answer)?;
     Ok(handled)
-}
-
-#[cfg(any(target_os = "linux", target_os = "android"))]
-fn peer_uid(stream: &UnixStream) -> io::Result<u32> {
-    Ok(rustix::net::sockopt::socket_peercred(stream.as_fd())?
-        .uid
-        .as_raw())
-}
-
-/// Elsewhere the socket's mode and directory are the only guard.
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
-fn peer_uid(_stream: &UnixStream) -> io::Result<u32> {
-    Ok(rustix::process::geteuid().as_raw())
 }

@@ -2,10 +2,18 @@
 
 use super::Context;
 use super::args::AgentCommand;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 pub fn run(ctx: &Context, command: AgentCommand) -> Result<()> {
-    imp::run(ctx, command)
+    // Managing the agent is not decrypting: a refused socket is a plain failure here (exit 1),
+    // where a command that needed the agent's key says it cannot decrypt (exit 4).
+    imp::run(ctx, command).map_err(|err| match err {
+        Error::AgentRefused { .. } => Error::Other {
+            message: err.to_string(),
+            hint: err.hint(),
+        },
+        other => other,
+    })
 }
 
 #[cfg(unix)]
@@ -54,8 +62,8 @@ mod imp {
         idle_timeout: Option<Duration>,
     ) -> Result<()> {
         // The serving process checks again when it binds; this check only spares a passphrase
-        // typed for nothing.
-        if let Some(info) = client::info(socket) {
+        // typed for nothing, and refuses a planted socket or directory before anything starts.
+        if let Some(info) = client::info(socket)? {
             return Err(server::already_running(socket, &info));
         }
         let path = ctx.identity_path()?;
@@ -132,8 +140,10 @@ mod imp {
         detached: bool,
     ) -> Result<()> {
         let identity = ctx.identity_file(Prompting::IfTerminal)?;
-        let listener = server::bind(socket)?;
+        // Before the socket exists: a SIGTERM sent as soon as it appears (a unit stopped
+        // right after it started) must still end the agent cleanly, socket removed.
         let stop = os::termination_flag();
+        let listener = server::bind(socket)?;
         let log: Box<dyn Fn(&str)> = if detached {
             os::detach_self();
             println!("{READY}");
@@ -154,13 +164,13 @@ mod imp {
     }
 
     fn stop(socket: &Path) -> Result<()> {
-        match client::request(socket, &protocol::Request::Stop) {
-            Ok(protocol::Answer::Stopping) => {}
+        match client::request(socket, &protocol::Request::Stop)? {
+            Some(protocol::Answer::Stopping) => {}
             _ => return Err(not_running(socket)),
         }
         // Gone for sure before this returns: the next command must not find it.
         let deadline = Instant::now() + Duration::from_secs(5);
-        while client::info(socket).is_some() || socket.exists() {
+        while matches!(client::info(socket), Ok(Some(_))) || socket.exists() {
             if Instant::now() > deadline {
                 return Err(Error::other(format!(
                     "the agent at {} did not stop",
@@ -174,7 +184,7 @@ mod imp {
     }
 
     fn status(socket: &Path) -> Result<()> {
-        let info = client::info(socket).ok_or_else(|| not_running(socket))?;
+        let info = client::info(socket)?.ok_or_else(|| not_running(socket))?;
         let idle = info.idle_timeout_secs.map_or_else(
             || "never".to_owned(),
             |s| humantime::format_duration(Duration::from_secs(s)).to_string(),

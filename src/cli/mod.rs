@@ -198,10 +198,14 @@ impl Context {
     /// named does not exist) and an agent answers; otherwise the identity file, unlocked. With
     /// it comes whom the user trusts as the writer of a vault.
     pub fn identity(&self, prompting: Prompting) -> Result<Identity> {
-        if let Some(socket) = self.agent_socket()
-            && let Some(identity) = crate::agent::held_identity(&socket)
-        {
-            return identity.with_local_trust();
+        if let Some(socket) = self.agent_socket() {
+            match crate::agent::find_held_identity(&socket) {
+                Ok(Some(identity)) => return identity.with_local_trust(),
+                Ok(None) => {}
+                // Only the agent could have served: say why it was not used.
+                Err(refused) if !identity::exists(&self.identity_path()?) => return Err(refused),
+                Err(_) => {}
+            }
         }
         self.identity_file(prompting)?.with_local_trust()
     }

@@ -201,10 +201,10 @@ impl Context {
         if let Some(socket) = self.agent_socket() {
             match crate::agent::find_held_identity(&socket) {
                 Ok(Some(identity)) => return identity.with_local_trust(),
-                Ok(None) => {}
                 // Only the agent could have served: say why it was not used.
                 Err(refused) if !identity::exists(&self.identity_path()?) => return Err(refused),
-                Err(_) => {}
+                // No agent, or a refused one with an identity file to fall back on.
+                Ok(None) | Err(_) => {}
             }
         }
         self.identity_file(prompting)?.with_local_trust()

@@ -1,11 +1,11 @@
 //! `vault`: a password vault kept as one age-encrypted JSON document.
 //!
-//! The library knows nothing of terminals: the CLI (and the TUI) are thin layers over it.
+//! The library knows nothing of terminals: the `vault` binary's command line and terminal
+//! interface (`src/cli`, `src/tui`) are thin layers over it.
 
 pub mod agent;
 pub mod atomic;
 pub mod change;
-pub mod cli;
 pub mod clipboard;
 pub mod credential_store;
 pub mod crypto;
@@ -21,7 +21,6 @@ pub mod signature;
 pub mod store;
 pub mod text;
 pub mod trust;
-pub mod tui;
 pub mod writer;
 
 pub use error::Error;

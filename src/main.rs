@@ -1,3 +1,8 @@
+//! The `vault` command: its command line and terminal interface, over the library.
+
+mod cli;
+mod tui;
+
 fn main() -> std::process::ExitCode {
-    vault::cli::run(std::env::args_os())
+    cli::run(std::env::args_os())
 }

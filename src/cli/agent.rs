@@ -2,7 +2,7 @@
 
 use super::Context;
 use super::args::AgentCommand;
-use crate::error::{Error, Result};
+use vault::error::{Error, Result};
 
 pub fn run(ctx: &Context, command: AgentCommand) -> Result<()> {
     // Managing the agent is not decrypting: a refused socket is a plain failure here (exit 1),
@@ -26,11 +26,11 @@ mod imp {
 
     use super::super::args::AgentCommand;
     use super::super::{Context, Prompting, prompt};
-    use crate::agent::{self, client, protocol, server};
-    use crate::error::{Error, Result};
-    use crate::identity;
-    use crate::os;
-    use crate::secret::Secret;
+    use vault::agent::{self, client, protocol, server};
+    use vault::error::{Error, Result};
+    use vault::identity;
+    use vault::os;
+    use vault::secret::Secret;
 
     /// What the detached agent prints once its socket is listening.
     const READY: &str = "ready";
@@ -213,7 +213,7 @@ mod imp {
 mod imp {
     use super::super::Context;
     use super::super::args::AgentCommand;
-    use crate::error::{Error, Result};
+    use vault::error::{Error, Result};
 
     pub fn run(_ctx: &Context, _command: AgentCommand) -> Result<()> {
         Err(Error::with_hint(

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use clap::{ArgGroup, Args, Parser, Subcommand, ValueEnum};
 
-use crate::generate::DEFAULT_LENGTH;
+use vault::generate::DEFAULT_LENGTH;
 
 #[derive(Parser)]
 #[command(

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use super::entries::no_entry;
 use super::{Context, Prompting};
-use crate::clipboard;
-use crate::error::{Error, Result};
-use crate::secret::Secret;
+use vault::clipboard;
+use vault::error::{Error, Result};
+use vault::secret::Secret;
 
 pub fn run(
     ctx: &Context,

@@ -7,13 +7,13 @@ use serde::Serialize;
 
 use super::args::EntryFields;
 use super::{Context, Prompting, output, prompt};
-use crate::change::{Change, check_name};
-use crate::document::{Entry, timestamp_now};
-use crate::error::{Error, Result};
-use crate::generate;
-use crate::otp;
-use crate::secret::Secret;
-use crate::text;
+use vault::change::{Change, check_name};
+use vault::document::{Entry, timestamp_now};
+use vault::error::{Error, Result};
+use vault::generate;
+use vault::otp;
+use vault::secret::Secret;
+use vault::text;
 use zeroize::Zeroizing;
 
 pub fn list(ctx: &Context, json: bool) -> Result<()> {

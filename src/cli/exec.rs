@@ -10,8 +10,8 @@ use zeroize::Zeroizing;
 use super::entries::no_entry;
 use super::export::{derived_var, job_fields, value};
 use super::{Context, Prompting};
-use crate::error::{Error, Result};
-use crate::os;
+use vault::error::{Error, Result};
+use vault::os;
 
 /// `--env VAR=NAME.FIELD`, parsed.
 struct Mapping {
@@ -92,7 +92,7 @@ pub fn run(
     Err(Error::other(format!(
         "cannot run {}: {}",
         program.to_string_lossy(),
-        crate::error::describe_io(&failure)
+        vault::error::describe_io(&failure)
     )))
 }
 

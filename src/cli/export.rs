@@ -7,11 +7,11 @@ use std::path::Path;
 use super::args::ExportFormat;
 use super::entries::no_entry;
 use super::{Context, Prompting, output};
-use crate::atomic::{self, Mode};
-use crate::document::Entry;
-use crate::error::{Error, Result};
-use crate::otp;
-use crate::secret::SecretBuf;
+use vault::atomic::{self, Mode};
+use vault::document::Entry;
+use vault::error::{Error, Result};
+use vault::otp;
+use vault::secret::SecretBuf;
 use zeroize::Zeroizing;
 
 pub fn run(
@@ -64,7 +64,7 @@ fn render(
             out.write_all(b"\n")?;
         }
         ExportFormat::Json => {
-            crate::text::write_json(&mut *out, entry)?;
+            vault::text::write_json(&mut *out, entry)?;
             out.write_all(b"\n")?;
         }
         ExportFormat::Env => {
@@ -87,7 +87,7 @@ fn render(
                     continue;
                 };
                 write!(out, "{var}=")?;
-                crate::text::write_single_quoted(out, value)?;
+                vault::text::write_single_quoted(out, value)?;
                 out.write_all(b"\n")?;
             }
         }
@@ -156,7 +156,7 @@ pub fn env_name(name: &str) -> String {
 pub fn derived_var(name: &str, field: &str, remedy: &str) -> Option<String> {
     let var = format!("{}_{}", env_name(name), env_name(field));
     if changes_how_programs_run(&var) {
-        crate::error::warn(&format!(
+        vault::error::warn(&format!(
             "not setting {var} from {name}.{field}: a variable that changes how programs run is \
              never set from entry or field names; {remedy}"
         ));
@@ -262,7 +262,7 @@ mod tests {
     #[test]
     fn shell_quoting_survives_quotes() {
         let mut out = SecretBuf::with_capacity(16);
-        crate::text::write_single_quoted(&mut out, "it's $HOME `x`").unwrap();
+        vault::text::write_single_quoted(&mut out, "it's $HOME `x`").unwrap();
         assert_eq!(&out[..], b"'it'\\''s $HOME `x`'");
     }
 

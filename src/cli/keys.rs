@@ -5,10 +5,10 @@ use std::fs;
 use std::path::Path;
 
 use super::{Context, Prompting, prompt};
-use crate::error::{Error, Result};
-use crate::identity;
-use crate::trust;
-use crate::writer::WriterId;
+use vault::error::{Error, Result};
+use vault::identity;
+use vault::trust;
+use vault::writer::WriterId;
 
 pub fn init(ctx: &Context, no_passphrase: bool) -> Result<()> {
     let store = ctx.store()?;

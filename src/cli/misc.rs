@@ -3,8 +3,8 @@
 use clap::CommandFactory;
 
 use super::{Cli, output};
-use crate::error::{Error, Result};
-use crate::generate;
+use vault::error::{Error, Result};
+use vault::generate;
 
 pub fn generate(length: usize, words: Option<usize>, no_symbols: bool) -> Result<()> {
     let secret = match words {

@@ -22,10 +22,10 @@ use clap::Parser;
 pub use args::Cli;
 use args::Command;
 
-use crate::error::{Error, Result};
-use crate::identity::{self, Identity};
-use crate::os;
-use crate::store::Store;
+use vault::error::{Error, Result};
+use vault::identity::{self, Identity};
+use vault::os;
+use vault::store::Store;
 
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     let cli = match Cli::try_parse_from(args) {
@@ -37,7 +37,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     };
     os::harden_process();
     if let Some(Command::ClipboardHelper { seconds }) = cli.command {
-        return crate::clipboard::serve(std::time::Duration::from_secs(seconds));
+        return vault::clipboard::serve(std::time::Duration::from_secs(seconds));
     }
     match dispatch(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -80,7 +80,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             let to = match (output, keyring) {
                 (Some(file), _) => file,
                 (None, Some(name)) if !name.is_empty() => {
-                    PathBuf::from(format!("{}{name}", crate::credential_store::PREFIX))
+                    PathBuf::from(format!("{}{name}", vault::credential_store::PREFIX))
                 }
                 (None, _) => return Err(Error::Usage("--keyring needs a name".into())),
             };
@@ -199,7 +199,7 @@ impl Context {
     /// it comes whom the user trusts as the writer of a vault.
     pub fn identity(&self, prompting: Prompting) -> Result<Identity> {
         if let Some(socket) = self.agent_socket() {
-            match crate::agent::find_held_identity(&socket) {
+            match vault::agent::find_held_identity(&socket) {
                 Ok(Some(identity)) => return identity.with_local_trust(),
                 // Only the agent could have served: say why it was not used.
                 Err(refused) if !identity::exists(&self.identity_path()?) => return Err(refused),
@@ -215,11 +215,11 @@ impl Context {
         let named = self
             .identity
             .as_deref()
-            .is_some_and(|p| crate::credential_store::name_of(p).is_some() || p.exists());
+            .is_some_and(|p| vault::credential_store::name_of(p).is_some() || p.exists());
         if named {
             None
         } else {
-            crate::agent::socket_path()
+            vault::agent::socket_path()
         }
     }
 

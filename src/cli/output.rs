@@ -3,8 +3,8 @@
 use std::borrow::Cow;
 use std::io::Write;
 
-use crate::error::{Error, Result};
-use crate::text;
+use vault::error::{Error, Result};
+use vault::text;
 
 /// One line on stderr: `vault: error: …; hint: …`. Messages quote entry names, which a
 /// hand-made vault may fill with escape sequences: they are escaped here, for every message.

@@ -4,10 +4,10 @@ use std::io::{BufRead, IsTerminal};
 use std::path::Path;
 
 use super::Prompting;
-use crate::error::{Error, Result};
-use crate::identity;
-use crate::otp;
-use crate::secret::{self, LineError, MAX_LINE_BYTES, Secret};
+use vault::error::{Error, Result};
+use vault::identity;
+use vault::otp;
+use vault::secret::{self, LineError, MAX_LINE_BYTES, Secret};
 
 /// Passphrase tries on a terminal before giving up.
 const PROMPT_TRIES: u32 = 3;

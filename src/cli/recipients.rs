@@ -4,10 +4,10 @@ use std::fmt::Write as _;
 
 use super::args::RecipientsCommand;
 use super::{Context, Prompting, output, prompt};
-use crate::change::{Change, with_recipient};
-use crate::crypto;
-use crate::error::{Error, Result};
-use crate::identity;
+use vault::change::{Change, with_recipient};
+use vault::crypto;
+use vault::error::{Error, Result};
+use vault::identity;
 
 pub fn run(ctx: &Context, action: RecipientsCommand) -> Result<()> {
     match action {

@@ -6,13 +6,13 @@ use std::path::PathBuf;
 
 use super::args::TrustCommand;
 use super::{Context, Prompting, output, prompt};
-use crate::change::Change;
-use crate::crypto;
-use crate::error::{Error, Result};
-use crate::identity::Identity;
-use crate::signature::Signed;
-use crate::trust::{self, TrustList};
-use crate::writer::WriterId;
+use vault::change::Change;
+use vault::crypto;
+use vault::error::{Error, Result};
+use vault::identity::Identity;
+use vault::signature::Signed;
+use vault::trust::{self, TrustList};
+use vault::writer::WriterId;
 
 pub fn run(ctx: &Context, action: TrustCommand) -> Result<()> {
     match action {
@@ -127,9 +127,9 @@ fn accept(ctx: &Context, yes: bool) -> Result<()> {
 }
 
 fn describe(
-    store: &crate::store::Store,
+    store: &vault::store::Store,
     identity: &Identity,
-    doc: &crate::document::Document,
+    doc: &vault::document::Document,
     signed: &Signed,
 ) -> String {
     let mut text = format!(

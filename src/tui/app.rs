@@ -12,11 +12,11 @@ use super::form::{self, Form};
 use super::input::TextField;
 use super::keys::{self, Action};
 use super::recipients::{self, Recipients};
-use crate::change::Change;
-use crate::document::{Document, timestamp_now};
-use crate::error::Error;
-use crate::identity::Identity;
-use crate::secret::Secret;
+use vault::change::Change;
+use vault::document::{Document, timestamp_now};
+use vault::error::Error;
+use vault::identity::Identity;
+use vault::secret::Secret;
 
 /// Rows PgUp/PgDn move.
 const PAGE: usize = 10;
@@ -119,11 +119,12 @@ impl App {
             copied: None,
             last_input: Instant::now(),
             needs_passphrase: false,
-            clock: crate::otp::now(),
+            clock: vault::otp::now(),
         }
     }
 
     /// The interface on a vault already open, at its main screen.
+    #[allow(dead_code)] // tests and the benchmark start here
     pub fn opened(
         paths: Paths,
         lock_after: Duration,
@@ -144,7 +145,7 @@ impl App {
     pub fn update(&mut self, msg: Msg) -> Vec<Effect> {
         match msg {
             Msg::Tick => {
-                self.clock = crate::otp::now();
+                self.clock = vault::otp::now();
                 if matches!(self.screen, Screen::Main(_))
                     && self.busy.is_none()
                     && self.last_input.elapsed() >= self.lock_after
@@ -261,7 +262,7 @@ impl App {
                 what,
                 result: Ok(()),
             } => {
-                self.copied = Some((what, Instant::now() + crate::clipboard::DEFAULT_CLEAR_AFTER));
+                self.copied = Some((what, Instant::now() + vault::clipboard::DEFAULT_CLEAR_AFTER));
             }
             Done::Copied {
                 what,
@@ -471,7 +472,7 @@ impl Main {
 
     fn saved(
         &mut self,
-        result: crate::error::Result<Document>,
+        result: vault::error::Result<Document>,
         select: Option<String>,
     ) -> Option<Status> {
         match result {
@@ -688,8 +689,8 @@ impl Main {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::document::Entry;
-    use crate::identity;
+    use vault::document::Entry;
+    use vault::identity;
     use ratatui::crossterm::event::KeyModifiers;
     use std::path::PathBuf;
 
@@ -705,10 +706,10 @@ pub(crate) mod tests {
     }
 
     pub fn sample_doc() -> Document {
-        let mut doc = Document::new(vec![crate::document::Recipient {
+        let mut doc = Document::new(vec![vault::document::Recipient {
             name: "cron@backup".into(),
             key: "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p".into(),
-            extra: crate::document::Extra::default(),
+            extra: vault::document::Extra::default(),
         }]);
         for (name, user, password) in [
             ("bank/checking", "dustin", "hunter2"),
@@ -730,9 +731,7 @@ pub(crate) mod tests {
             identity: PathBuf::from("/home/op/.config/vault/identity"),
             agent: None,
         };
-        let mut app = App::new(paths, Duration::from_secs(300));
-        app.screen = Screen::Main(Box::new(Main::new(identity(), sample_doc())));
-        app
+        App::opened(paths, Duration::from_secs(300), identity(), sample_doc())
     }
 
     pub fn press(app: &mut App, key: impl Into<KeyEvent>) -> Vec<Effect> {
@@ -975,7 +974,7 @@ pub(crate) mod tests {
                 .contains("not a valid age public key")
         );
 
-        let key = crate::identity::generate().recipient;
+        let key = vault::identity::generate().recipient;
         press(&mut app, KeyCode::BackTab);
         press(&mut app, KeyCode::Char('u').into_ctrl());
         app.update(Msg::Paste(format!(" {key}\n")));

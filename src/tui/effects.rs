@@ -4,13 +4,13 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use crate::change::Change;
-use crate::document::{Document, Recipient};
-use crate::error::{Error, Result};
-use crate::identity::{self, Identity};
-use crate::secret::Secret;
-use crate::signature::Signed;
-use crate::store::Store;
+use vault::change::Change;
+use vault::document::{Document, Recipient};
+use vault::error::{Error, Result};
+use vault::identity::{self, Identity};
+use vault::secret::Secret;
+use vault::signature::Signed;
+use vault::store::Store;
 
 // Short-lived, one at a time: boxing the change would buy nothing.
 #[allow(clippy::large_enum_variant)]
@@ -86,7 +86,7 @@ pub fn run(effect: Effect, paths: &Paths) -> Option<Done> {
         Effect::CreateAll { passphrase } => Done::Opened(
             identity::create(&paths.identity, Some(&passphrase))
                 .and_then(|identity| {
-                    crate::trust::list_own_writer(&identity.writer_id()?)?;
+                    vault::trust::list_own_writer(&identity.writer_id()?)?;
                     identity.with_local_trust()
                 })
                 .and_then(|identity| create_vault(&store, Arc::new(identity))),
@@ -103,18 +103,18 @@ pub fn run(effect: Effect, paths: &Paths) -> Option<Done> {
         Effect::Reload { identity } => Done::Reloaded(store.load(&identity)),
         Effect::Copy { value, what } => Done::Copied {
             what,
-            result: crate::clipboard::copy(&value, crate::clipboard::DEFAULT_CLEAR_AFTER)
+            result: vault::clipboard::copy(&value, vault::clipboard::DEFAULT_CLEAR_AFTER)
                 .map_err(|_| value),
         },
         Effect::Osc52(value) => {
-            crate::clipboard::send_osc52(&value).ok();
+            vault::clipboard::send_osc52(&value).ok();
             return None;
         }
     })
 }
 
 fn open(store: &Store, paths: &Paths, passphrase: Option<Secret>) -> Result<Opened> {
-    let held = paths.agent.as_deref().and_then(crate::agent::held_identity);
+    let held = paths.agent.as_deref().and_then(vault::agent::held_identity);
     let identity = if let Some(identity) = held {
         identity
     } else {
@@ -160,7 +160,7 @@ fn untrusted(store: &Store, identity: &Identity, doc: &Document, signed: &Signed
 }
 
 fn create_vault(store: &Store, identity: Arc<Identity>) -> Result<Opened> {
-    crate::trust::list_own_writer(&identity.writer_id()?)?;
+    vault::trust::list_own_writer(&identity.writer_id()?)?;
     store.create_for(&identity)?;
     let doc = store.load(&identity)?;
     Ok(Opened {

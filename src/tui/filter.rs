@@ -3,7 +3,7 @@
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use crate::document::Document;
+use vault::document::Document;
 
 /// Entry names to show: all, sorted, for an empty query; otherwise those that match, best first.
 pub fn visible(doc: &Document, query: &str) -> Vec<String> {
@@ -37,7 +37,7 @@ pub fn visible(doc: &Document, query: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::document::Entry;
+    use vault::document::Entry;
 
     fn doc() -> Document {
         let mut doc = Document::new(vec![]);

@@ -3,10 +3,10 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::input::TextField;
-use crate::change::{Change, check_name};
-use crate::document::{Document, Entry};
-use crate::generate;
-use crate::secret::Secret;
+use vault::change::{Change, check_name};
+use vault::document::{Document, Entry};
+use vault::generate;
+use vault::secret::Secret;
 
 pub const LABELS: [&str; 5] = ["name", "username", "password", "url", "notes"];
 pub const NAME: usize = 0;
@@ -127,7 +127,7 @@ impl Form {
     pub fn change(&self, doc: &Document, now: &str) -> Result<(Change, String), String> {
         let name = self.fields[NAME].text().to_owned();
         check_name(&name).map_err(|err| match err {
-            crate::Error::InvalidName { reason, .. } => {
+            vault::Error::InvalidName { reason, .. } => {
                 format!("the name cannot be used: {reason}")
             }
             other => other.to_string(),

@@ -27,14 +27,15 @@ use ratatui::crossterm::execute;
 pub use app::{App, Msg};
 pub use effects::Paths;
 
-/// Draws one frame, as the loop does after every message.
+/// Draws one frame, as the loop does after every message (the benchmark draws through it).
+#[allow(dead_code)] // the benchmark's way in (benches/inprocess.rs builds this module in)
 pub fn draw(app: &App, frame: &mut ratatui::Frame) {
     view::draw(app, frame, theme::Theme::from_env());
 }
 
-use crate::error::{Error, Result};
-use crate::os;
-use crate::secret::Secret;
+use vault::error::{Error, Result};
+use vault::os;
+use vault::secret::Secret;
 
 pub fn run(paths: &Paths, lock_after: Duration, passphrase: Option<Secret>) -> Result<()> {
     if !stdout().is_terminal() || !std::io::stdin().is_terminal() {

@@ -6,10 +6,10 @@ use std::path::Path;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
 
 use super::input::TextField;
-use crate::change::with_recipient;
-use crate::crypto;
-use crate::document::{Document, Recipient};
-use crate::identity;
+use vault::change::with_recipient;
+use vault::crypto;
+use vault::document::{Document, Recipient};
+use vault::identity;
 
 #[derive(Default)]
 pub struct Recipients {

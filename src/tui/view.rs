@@ -13,9 +13,9 @@ use super::input::TextField;
 use super::keys::BINDINGS;
 use super::recipients::Recipients;
 use super::theme::Theme;
-use crate::crypto;
-use crate::document::Entry;
-use crate::text::printable;
+use vault::crypto;
+use vault::document::Entry;
+use vault::text::printable;
 
 pub const MIN_WIDTH: u16 = 40;
 pub const MIN_HEIGHT: u16 = 10;
@@ -358,7 +358,7 @@ fn draw_details(main: &Main, clock: u64, frame: &mut Frame, area: Rect, theme: T
 }
 
 fn detail_lines(entry: &Entry, revealed: bool, clock: u64, theme: Theme) -> Vec<Line<'static>> {
-    let rows = crate::text::entry_rows(entry, revealed);
+    let rows = vault::text::entry_rows(entry, revealed);
     let width = rows
         .iter()
         .map(|(k, _)| k.chars().count())
@@ -400,7 +400,7 @@ fn detail_lines(entry: &Entry, revealed: bool, clock: u64, theme: Theme) -> Vec<
 fn otp_line(entry: &Entry, clock: u64, width: usize, theme: Theme) -> Line<'static> {
     const BAR: u64 = 10;
     let label = Span::styled(format!("{:width$}  ", "otp"), theme.label());
-    match crate::otp::code_at(entry.totp.expose(), clock) {
+    match vault::otp::code_at(entry.totp.expose(), clock) {
         Ok(code) => {
             let digits = code.digits.as_str();
             let (head, tail) = digits.split_at(digits.len() / 2);

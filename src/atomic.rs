@@ -30,6 +30,8 @@ pub fn write(path: &Path, bytes: &[u8], mode: Mode) -> io::Result<()> {
     match mode {
         Mode::Keep => {
             if let Ok(meta) = fs::metadata(path) {
+                // Owner first: a chown may clear mode bits the chmod then sets again.
+                os::copy_owner(&meta, temp.as_file())?;
                 os::copy_permissions(&meta, temp.as_file())?;
             }
         }

@@ -28,6 +28,8 @@ pub enum Change {
     /// Re-signs the vault as it is: how a user adopts a vault no trusted writer signed (made
     /// by hand, or before vaults were signed). The only change the store makes to such a vault.
     Adopt,
+    /// Saves the vault as it is: re-signs it and makes every derived vault again.
+    Refresh,
 }
 
 impl Change {
@@ -67,14 +69,16 @@ impl Change {
                 }
                 doc.recipients = recipients;
             }
-            Change::Adopt => {}
+            Change::Adopt | Change::Refresh => {}
         }
         Ok(())
     }
 }
 
-/// `recipients` with one more: `name` must be non-empty and new, `key` (canonical) not there yet.
-pub fn with_recipient(recipients: &[Recipient], name: &str, key: String) -> Result<Vec<Recipient>> {
+/// `recipients` with one more: `new.name` must be non-empty and new, `new.key` (canonical) not
+/// there yet, its scope patterns (if any) well formed.
+pub fn with_recipient(recipients: &[Recipient], new: Recipient) -> Result<Vec<Recipient>> {
+    let (name, key) = (new.name.as_str(), new.key.as_str());
     if name.trim().is_empty() || name.chars().any(char::is_control) {
         return Err(Error::Usage(
             "a recipient needs a name, such as backup@host, without control characters".into(),
@@ -92,13 +96,25 @@ pub fn with_recipient(recipients: &[Recipient], name: &str, key: String) -> Resu
             same.name
         )));
     }
+    if let Some(patterns) = &new.only {
+        check_scope(patterns)?;
+    }
     let mut more = recipients.to_vec();
-    more.push(Recipient {
-        name: name.to_owned(),
-        key,
-        extra: crate::document::Extra::default(),
-    });
+    more.push(new);
     Ok(more)
+}
+
+/// A scope must grant something, in patterns that are well formed.
+pub fn check_scope(patterns: &[String]) -> Result<()> {
+    if patterns.is_empty() {
+        return Err(Error::Usage(
+            "a scope needs at least one entry name or group pattern (or --all)".into(),
+        ));
+    }
+    for pattern in patterns {
+        crate::scope::validate_pattern(pattern).map_err(Error::Usage)?;
+    }
+    Ok(())
 }
 
 pub fn check_name(name: &str) -> Result<()> {

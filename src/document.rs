@@ -29,17 +29,47 @@ pub struct Document {
     pub recipients: Vec<Recipient>,
     #[serde(deserialize_with = "strict_map")]
     pub entries: BTreeMap<String, Entry>,
+    /// For each scoped recipient, the SHA-256 of its derived vault as this save wrote it: how
+    /// `vault check` tells a missing, stale or changed derived file without decrypting it.
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "strict_map"
+    )]
+    pub derived: BTreeMap<String, String>,
     #[serde(flatten)]
     pub extra: Extra,
 }
 
 /// Who can decrypt the vault: an age or SSH public key, with a label.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Recipient {
     pub name: String,
     pub key: String,
+    /// The entries this recipient is granted (names or group globs such as `bank/*`): it reads
+    /// them from a derived vault of its own. Absent: a full recipient of the main vault.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub only: Option<Vec<String>>,
+    /// A Unix group that may read this recipient's derived vault (0640).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+impl Recipient {
+    pub fn new(name: impl Into<String>, key: impl Into<String>) -> Self {
+        Recipient {
+            name: name.into(),
+            key: key.into(),
+            ..Recipient::default()
+        }
+    }
+
+    /// Whether it reads the main vault (and so every entry).
+    pub fn is_full(&self) -> bool {
+        self.only.is_none()
+    }
 }
 
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,6 +168,7 @@ impl Document {
             format: FORMAT,
             recipients,
             entries: BTreeMap::new(),
+            derived: BTreeMap::new(),
             extra: Extra::default(),
         }
     }
@@ -405,6 +436,10 @@ impl<'de> Deserialize<'de> for Extra {
 }
 
 impl Extra {
+    pub fn insert(&mut self, key: &str, value: Value) {
+        self.0.insert(key.to_owned(), value);
+    }
+
     /// Takes a field out (wiping it), as when a member is handled elsewhere.
     pub fn remove(&mut self, key: &str) {
         if let Some(mut value) = self.0.remove(key) {

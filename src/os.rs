@@ -5,6 +5,7 @@ use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 
+mod share;
 #[cfg(windows)]
 mod acl;
 #[cfg(windows)]
@@ -62,6 +63,14 @@ pub fn create_private_dir_all(dir: &Path) -> io::Result<()> {
 /// group of readers).
 pub fn copy_permissions(like: &fs::Metadata, file: &File) -> io::Result<()> {
     imp::copy_permissions(like, file)
+}
+
+pub use share::{prepare_shared_dir, replace_symlink, share_with_group};
+
+/// Gives `file` the owner and group of `like` (where this process may), so a save keeps the
+/// vault shared with a group as it was.
+pub fn copy_owner(like: &fs::Metadata, file: &File) -> io::Result<()> {
+    share::copy_owner(like, file)
 }
 
 /// Makes a rename inside `dir` durable.

@@ -15,7 +15,8 @@ use crate::change::Change;
 use crate::crypto::{self, AgeRecipient, DecryptFailure};
 use zeroize::Zeroizing;
 
-use crate::document::{Document, Entry, Extra, ParseError, Recipient};
+use crate::derived;
+use crate::document::{Document, Entry, ParseError, Recipient};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::lookup;
@@ -67,16 +68,16 @@ impl Store {
     /// Decrypts and parses the vault, refusing it when the identity has anchors and no
     /// anchored writer signed it. Takes no lock and never writes.
     pub fn load(&self, identity: &Identity) -> Result<Document> {
-        let ciphertext = self.read()?;
-        self.open(&ciphertext, identity, Check::Read)
+        let plaintext = self.read_plaintext(identity)?;
+        self.open_plaintext(&plaintext, identity, Check::Read)
             .map(|opened| opened.doc)
     }
 
     /// The vault as it is and who signed it, whatever this identity trusts: for showing a
     /// user what they are asked to accept. Takes no lock and never writes.
     pub fn inspect(&self, identity: &Identity) -> Result<(Document, Signed)> {
-        let ciphertext = self.read()?;
-        self.open(&ciphertext, identity, Check::None)
+        let plaintext = self.read_plaintext(identity)?;
+        self.open_plaintext(&plaintext, identity, Check::None)
             .map(|opened| (opened.doc, opened.signed))
     }
 
@@ -123,14 +124,13 @@ impl Store {
             .recipients()
             .iter()
             .enumerate()
-            .map(|(i, key)| Recipient {
-                name: if i == 0 {
+            .map(|(i, key)| {
+                let name = if i == 0 {
                     OPERATOR.into()
                 } else {
                     format!("{OPERATOR}-{}", i + 1)
-                },
-                key: key.clone(),
-                extra: Extra::default(),
+                };
+                Recipient::new(name, key.clone())
             })
             .collect();
         self.create(&Document::new(recipients), identity)
@@ -145,7 +145,7 @@ impl Store {
         if fs::symlink_metadata(&self.path).is_ok() {
             return Err(Error::VaultExists(self.path.clone()));
         }
-        self.save(doc, identity, None, 0)
+        self.save(&mut doc.clone(), identity, None, 0)
     }
 
     /// Applies one change under the lock, to the vault as it is on disk now, and saves.
@@ -176,22 +176,17 @@ impl Store {
             doc.recipients = identity
                 .recipients()
                 .iter()
-                .map(|key| Recipient {
-                    name: OPERATOR.into(),
-                    key: key.clone(),
-                    extra: Extra::default(),
-                })
+                .map(|key| Recipient::new(OPERATOR, key.clone()))
                 .collect();
         }
-        self.save(&doc, identity, Some(&ciphertext), plaintext_len)?;
+        self.save(&mut doc, identity, Some(&ciphertext), plaintext_len)?;
         Ok(doc)
     }
 
     /// One entry, without building the rest of the document: the read a job makes.
     /// Takes no lock and never writes.
     pub fn load_entry(&self, identity: &Identity, name: &str) -> Result<Option<Entry>> {
-        let ciphertext = self.read()?;
-        let plaintext = self.decrypt(&ciphertext, identity)?;
+        let plaintext = self.read_plaintext(identity)?;
         // Without anchors nothing depends on the signer: no hash pass.
         if identity.trust().has_anchors() {
             self.check(
@@ -207,9 +202,34 @@ impl Store {
     /// signed is not even parsed where trust is required.
     fn open(&self, ciphertext: &[u8], identity: &Identity, check: Check) -> Result<Opened> {
         let plaintext = self.decrypt(ciphertext, identity)?;
-        let signed = signature::split(&plaintext).verify();
+        self.open_plaintext(&plaintext, identity, check)
+    }
+
+    /// The plaintext this identity reads: the main vault's, or, for a scoped recipient (whose
+    /// key opens no stanza of the main vault, or whose user may not read it at all), that of
+    /// its derived vault, found without a new flag.
+    fn read_plaintext(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
+        let main = self.read().and_then(|ciphertext| self.decrypt(&ciphertext, identity));
+        let shut_out = match &main {
+            Err(Error::NoMatchingIdentity { .. }) => true,
+            Err(Error::Io { source, .. }) => source.kind() == io::ErrorKind::PermissionDenied,
+            _ => false,
+        };
+        if shut_out && let Some((path, ciphertext)) = derived::find_for(&self.real_path(), identity) {
+            return crypto::decrypt(&ciphertext, identity.keys()).map_err(|failure| {
+                Error::VaultUnreadable {
+                    path,
+                    reason: failure.describe().into(),
+                }
+            });
+        }
+        main
+    }
+
+    fn open_plaintext(&self, plaintext: &[u8], identity: &Identity, check: Check) -> Result<Opened> {
+        let signed = signature::split(plaintext).verify();
         self.check(identity, check, &signed)?;
-        let mut doc = Document::parse(&plaintext).map_err(|err| self.invalid(err))?;
+        let mut doc = Document::parse(plaintext).map_err(|err| self.invalid(err))?;
         // A save signs anew; the old signature is only evidence about this version.
         doc.extra.remove(signature::MEMBER);
         Ok(Opened {
@@ -265,46 +285,57 @@ impl Store {
         }
     }
 
+    /// Encrypts `doc` to its full recipients, signs and saves it (keeping the old version as
+    /// `.bak`), then re-makes the derived vault of each scoped recipient. The digests of those
+    /// are recorded in the main vault first, so a crash in between leaves them stale, as
+    /// `vault check` says, never trusted as current.
     fn save(
         &self,
-        doc: &Document,
+        doc: &mut Document,
         identity: &Identity,
         previous: Option<&[u8]>,
         size_hint: usize,
     ) -> Result<()> {
         let recipients = recipients_of(doc)?;
-        let listed: Vec<String> = doc
+        let full: Vec<String> = doc
             .recipients
             .iter()
+            .filter(|r| r.is_full())
             .map(|r| crypto::canonical_key(&r.key))
             .collect();
-        if !identity
-            .recipients()
-            .iter()
-            .any(|mine| listed.contains(mine))
-        {
+        if !identity.recipients().iter().any(|mine| full.contains(mine)) {
             return Err(Error::with_hint(
                 format!(
                     "refusing to save: {} would no longer be able to decrypt the vault",
                     identity.path().display()
                 ),
-                "keep a recipient for your own key",
+                "keep a full recipient for your own key",
             ));
         }
+        let target = self.real_path();
+        let prepared = derived::prepare(doc, identity, &target)?;
+        doc.derived = derived::digests(&prepared);
         let json = doc.to_json(size_hint);
         let plaintext = signature::seal(&json, identity.signer()?.as_ref())?;
         drop(json);
         let ciphertext = crypto::encrypt(&plaintext, &recipients)
             .map_err(|reason| Error::other(format!("cannot encrypt the vault: {reason}")))?;
         drop(plaintext);
-        let target = self.real_path();
         if let Some(previous) = previous {
             let backup = with_suffix(&target, ".bak");
             atomic::write(&backup, previous, Mode::Keep)
                 .map_err(|e| Error::io(format!("cannot write {}", backup.display()), e))?;
         }
         atomic::write(&target, &ciphertext, Mode::Keep)
-            .map_err(|e| Error::io(format!("cannot save {}", target.display()), e))
+            .map_err(|e| Error::io(format!("cannot save {}", target.display()), e))?;
+        derived::write_all(&target, &prepared)
+    }
+
+    /// What is wrong with the derived vaults beside this one (missing, stale, extra): one line
+    /// each; empty when all is well.
+    pub fn check_derived(&self, identity: &Identity) -> Result<Vec<String>> {
+        let doc = self.load(identity)?;
+        Ok(derived::problems(&self.real_path(), &doc))
     }
 
     /// Waits up to [`LOCK_WAIT`] for the advisory lock. The lock is a file of its own: a lock on
@@ -375,9 +406,11 @@ struct Opened {
     signed: Signed,
 }
 
+/// The main vault's recipients: the full ones; scoped ones read derived vaults.
 fn recipients_of(doc: &Document) -> Result<Vec<AgeRecipient>> {
     doc.recipients
         .iter()
+        .filter(|r| r.is_full())
         .map(|r| {
             crypto::parse_recipient(&r.key)
                 .map(|(recipient, _)| recipient)

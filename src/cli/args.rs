@@ -216,6 +216,13 @@ pub enum Command {
         no_symbols: bool,
     },
 
+    /// Check the derived vaults of scoped recipients: missing, stale or extra files
+    Check {
+        /// Make them again (as any save does)
+        #[arg(long)]
+        fix: bool,
+    },
+
     /// Print shell completions
     Completions { shell: clap_complete::Shell },
 
@@ -262,9 +269,31 @@ pub enum RecipientsCommand {
         /// A label for it, such as cron@backup-host
         #[arg(long)]
         name: String,
+        /// Grant it only these entries (names, or group globs such as 'bank/*'): it then reads
+        /// a derived vault of its own, VAULT.d/NAME.age, and cannot open the main vault
+        #[arg(long, value_name = "PATTERN", num_args = 1..)]
+        only: Option<Vec<String>>,
+        /// Make its derived vault readable by this Unix group (0640), so a job's own user
+        /// reads it while the main vault stays private
+        #[arg(long, value_name = "GROUP", requires = "only")]
+        group: Option<String>,
     },
     /// Stop encrypting to a recipient (your own last key is refused)
     Remove { name: String },
+    /// Change what a recipient is granted: entry names or group globs, or --all
+    #[command(group(ArgGroup::new("grant").required(true).args(["patterns", "all"])))]
+    Scope {
+        /// The recipient's name in vault recipients list
+        name: String,
+        /// Entry names or group globs such as 'bank/*'
+        patterns: Vec<String>,
+        /// Grant everything again: it reads the main vault
+        #[arg(long, conflicts_with = "group")]
+        all: bool,
+        /// Make its derived vault readable by this Unix group (0640)
+        #[arg(long, value_name = "GROUP")]
+        group: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]

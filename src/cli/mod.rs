@@ -144,6 +144,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             words,
             no_symbols,
         } => misc::generate(length, words, no_symbols),
+        Command::Check { fix } => recipients::check(&ctx, fix),
         Command::Completions { shell } => misc::completions(shell),
         Command::Man => misc::man(),
     }

@@ -125,5 +125,9 @@ fn added(new: &NewRecipient, doc: &Document) -> Result<Vec<Recipient>, String> {
         identity::one_recipient_in_file(Path::new(input), &mut no_passphrase)
             .map_err(|e| e.to_string())?
     };
-    with_recipient(&doc.recipients, new.name.text().trim(), key).map_err(|e| e.to_string())
+    with_recipient(
+        &doc.recipients,
+        vault::document::Recipient::new(new.name.text().trim(), key),
+    )
+    .map_err(|e| e.to_string())
 }

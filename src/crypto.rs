@@ -13,6 +13,24 @@ use crate::secret::Secret;
 /// here). The crate would calibrate ~20 on this kind of machine: seconds and ~1 GB per unlock.
 pub const SCRYPT_WORK_FACTOR: u8 = 18;
 
+/// The highest scrypt work factor (log N) a passphrase-protected file may ask for: four times
+/// the work of ours (~2.5 s and 1 GB here). age would go up to its calibrated target + 4, and a
+/// file that asks for 23 costs 8 GB and over a minute before a wrong passphrase shows.
+pub const MAX_SCRYPT_WORK_FACTOR: u8 = SCRYPT_WORK_FACTOR + 2;
+
+/// The most bcrypt rounds an encrypted OpenSSH key may ask for: 64 times what `ssh-keygen`
+/// writes by default (16, ~0.1 s), more than hardening guides advise (100, 256), and still a
+/// few seconds; the field is 32 bits, and a key that asks for 2^32 rounds never opens.
+pub const MAX_BCRYPT_ROUNDS: u32 = 1024;
+
+/// Bounds on an age header, checked before age reads it: age 0.12 parses the header again from
+/// its start after each line, so its cost grows with lines times bytes (20,000 stanzas take
+/// minutes). A recipient's stanza is 2 lines and ~100 bytes (X25519, ssh-ed25519, most plugins)
+/// or ~12 lines and ~720 bytes (ssh-rsa 4096): room for ~500 small or ~80 RSA recipients, far
+/// more than a vault has, and a header at the bound still parses in a fraction of a second.
+pub const MAX_HEADER_LINES: usize = 1024;
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
+
 pub type AgeRecipient = Box<dyn age::Recipient + Send>;
 pub type AgeIdentity = Box<dyn age::Identity + Send + Sync>;
 
@@ -33,6 +51,10 @@ pub enum DecryptFailure {
     Tampered,
     /// The file stops before its end.
     Truncated,
+    /// The header is larger than `MAX_HEADER_LINES` / `MAX_HEADER_BYTES`: not read at all.
+    HeaderTooLarge,
+    /// The passphrase's scrypt work factor (log N) is above `MAX_SCRYPT_WORK_FACTOR`.
+    WorkFactorTooHigh(u8),
 }
 
 impl DecryptFailure {
@@ -45,6 +67,8 @@ impl DecryptFailure {
             DecryptFailure::NoMatch => "no identity matches",
             DecryptFailure::Tampered => "it fails authentication (damaged or tampered with)",
             DecryptFailure::Truncated => "it is truncated",
+            DecryptFailure::HeaderTooLarge => "its age header is too large",
+            DecryptFailure::WorkFactorTooHigh(_) => "its passphrase's work factor is too high",
         }
     }
 }
@@ -118,6 +142,7 @@ pub fn decrypt(
 ) -> Result<Zeroizing<Vec<u8>>, DecryptFailure> {
     // Binary files (what age and vault write) skip the armor layer and its extra copy.
     if ciphertext.starts_with(b"age-encryption.org/") {
+        check_header_size(ciphertext)?;
         let decryptor =
             age::Decryptor::new_buffered(ciphertext).map_err(|e| map_open_error(e, ciphertext))?;
         decrypt_with(decryptor, ciphertext.len(), identities)
@@ -149,7 +174,10 @@ pub fn decrypt_with_passphrase(
     if !decryptor.is_scrypt() {
         return Err(DecryptFailure::RecipientFile);
     }
-    let identity = age::scrypt::Identity::new(to_secret_string(passphrase));
+    let mut identity = age::scrypt::Identity::new(to_secret_string(passphrase));
+    // Checked before scrypt runs: the header MAC that would expose a raised work factor can
+    // only be checked with the key scrypt derives.
+    identity.set_max_work_factor(MAX_SCRYPT_WORK_FACTOR);
     let reader = decryptor
         .decrypt(std::iter::once(&identity as &dyn age::Identity))
         .map_err(|err| match err {
@@ -177,8 +205,44 @@ pub fn looks_like_age(data: &[u8]) -> bool {
 fn open(
     ciphertext: &[u8],
 ) -> Result<age::Decryptor<ArmoredReader<std::io::BufReader<&[u8]>>>, DecryptFailure> {
+    check_header_size(ciphertext)?;
     age::Decryptor::new_buffered(ArmoredReader::new(ciphertext))
         .map_err(|err| map_open_error(err, ciphertext))
+}
+
+/// Refuses a header beyond `MAX_HEADER_LINES` or `MAX_HEADER_BYTES` before age parses it. An
+/// armored file's header is measured after decoding only as much of it as the bound allows.
+fn check_header_size(ciphertext: &[u8]) -> Result<(), DecryptFailure> {
+    const MAGIC: &[u8] = b"age-encryption.org/";
+    if ciphertext.starts_with(MAGIC) {
+        return header_within_bounds(ciphertext);
+    }
+    let mut start = Vec::with_capacity(MAX_HEADER_BYTES + 1);
+    let limit = (MAX_HEADER_BYTES + 1) as u64;
+    let decoded = ArmoredReader::new(ciphertext)
+        .take(limit)
+        .read_to_end(&mut start);
+    // Anything else is not an age file, and age says so.
+    if decoded.is_ok() && start.starts_with(MAGIC) {
+        header_within_bounds(&start)
+    } else {
+        Ok(())
+    }
+}
+
+fn header_within_bounds(file: &[u8]) -> Result<(), DecryptFailure> {
+    let mut bytes = 0;
+    for (count, line) in file.split_inclusive(|&b| b == b'\n').enumerate() {
+        if line.starts_with(b"---") {
+            return Ok(());
+        }
+        bytes += line.len();
+        if count >= MAX_HEADER_LINES || bytes > MAX_HEADER_BYTES {
+            return Err(DecryptFailure::HeaderTooLarge);
+        }
+    }
+    // No MAC line within the bounds: a truncated file, which age reports as such.
+    Ok(())
 }
 
 fn map_open_error(err: age::DecryptError, ciphertext: &[u8]) -> DecryptFailure {
@@ -198,9 +262,12 @@ fn map_open_error(err: age::DecryptError, ciphertext: &[u8]) -> DecryptFailure {
 
 fn map_decrypt_error(err: age::DecryptError) -> DecryptFailure {
     match err {
-        age::DecryptError::NoMatchingKeys
-        | age::DecryptError::KeyDecryptionFailed
-        | age::DecryptError::ExcessiveWork { .. } => DecryptFailure::NoMatch,
+        age::DecryptError::NoMatchingKeys | age::DecryptError::KeyDecryptionFailed => {
+            DecryptFailure::NoMatch
+        }
+        age::DecryptError::ExcessiveWork { required, .. } => {
+            DecryptFailure::WorkFactorTooHigh(required)
+        }
         age::DecryptError::InvalidHeader => DecryptFailure::NotAge,
         age::DecryptError::UnknownFormat => DecryptFailure::UnknownAgeFormat,
         age::DecryptError::Io(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
@@ -281,6 +348,69 @@ mod tests {
         assert_eq!(
             decrypt(&ct, &[id]).unwrap_err(),
             DecryptFailure::PassphraseFile
+        );
+    }
+
+    /// `file` with `extra` put into its header, before the MAC line.
+    fn spliced(file: &[u8], extra: &[u8]) -> Vec<u8> {
+        let mac = file.windows(4).position(|w| w == b"\n---").unwrap() + 1;
+        [&file[..mac], extra, &file[mac..]].concat()
+    }
+
+    #[test]
+    fn headers_beyond_the_bounds_are_refused_before_age_reads_them() {
+        let (id, public) = identity();
+        let (recipient, _) = parse_recipient(&public).unwrap();
+        let ct = encrypt(b"{}", &[recipient]).unwrap();
+        let ids = std::slice::from_ref(&id);
+        let lines = "-> x\n\n".repeat(MAX_HEADER_LINES / 2);
+        assert_eq!(
+            decrypt(&spliced(&ct, lines.as_bytes()), ids).unwrap_err(),
+            DecryptFailure::HeaderTooLarge
+        );
+        let long = format!("-> x {}\n\n", "A".repeat(MAX_HEADER_BYTES));
+        assert_eq!(
+            decrypt(&spliced(&ct, long.as_bytes()), ids).unwrap_err(),
+            DecryptFailure::HeaderTooLarge
+        );
+        // Within the bounds, age reads it, and finds the MAC no longer matches.
+        assert_eq!(
+            decrypt(&spliced(&ct, b"-> x\n\n"), ids).unwrap_err(),
+            DecryptFailure::Tampered
+        );
+        // A text file of many lines is still "not age", not a large header.
+        assert_eq!(
+            decrypt("{}\n".repeat(5000).as_bytes(), ids).unwrap_err(),
+            DecryptFailure::NotAge
+        );
+        let pass = Secret::from("p");
+        let locked = encrypt_with_passphrase(b"key", &pass, 10).unwrap();
+        assert_eq!(
+            decrypt_with_passphrase(&spliced(&locked, lines.as_bytes()), &pass).unwrap_err(),
+            DecryptFailure::HeaderTooLarge
+        );
+    }
+
+    #[test]
+    fn a_work_factor_above_the_bound_is_refused_before_scrypt() {
+        let pass = Secret::from("p");
+        let ct = encrypt_with_passphrase(b"key", &pass, 10).unwrap();
+        let text = String::from_utf8_lossy(&ct).into_owned();
+        let line = text.lines().nth(1).unwrap();
+        assert!(
+            line.starts_with("-> scrypt ") && line.ends_with(" 10"),
+            "{line}"
+        );
+        let raised = line.replace(" 10", " 30");
+        let at = ct
+            .windows(line.len())
+            .position(|w| w == line.as_bytes())
+            .unwrap();
+        let bomb = [&ct[..at], raised.as_bytes(), &ct[at + line.len()..]].concat();
+        // 2^30: 1 TiB of memory, were it run.
+        assert_eq!(
+            decrypt_with_passphrase(&bomb, &pass).unwrap_err(),
+            DecryptFailure::WorkFactorTooHigh(30)
         );
     }
 

@@ -141,7 +141,8 @@ pub fn problems(vault: &Path, doc: &Document) -> Vec<String> {
             Ok(_) => {}
         }
         let link = dir.join(scope::key_link_name(&recipient.key));
-        if fs::read_link(&link).ok().as_deref() != Some(Path::new(&scope::file_name(&recipient.name)))
+        if fs::read_link(&link).ok().as_deref()
+            != Some(Path::new(&scope::file_name(&recipient.name)))
         {
             problems.push(format!(
                 "{}: the key link of '{}' is missing or wrong",

@@ -174,8 +174,8 @@ pub fn load(path: &Path, ask: AskPassphrase) -> Result<Identity> {
     let data = if let Some(name) = credential_store::name_of(path) {
         credential_store::read(name)?
     } else {
-        check_private(path, "identity file")?;
-        read_limited(path)?
+        let file = open_private(path, "identity file")?;
+        read_limited(path, file)?
     };
     parse(path, &data, ask)
 }
@@ -188,16 +188,26 @@ pub fn exists(path: &Path) -> bool {
     }
 }
 
-/// Refuses a file that holds a secret (`what`: "identity file", "passphrase file") but that
-/// others could read, with the fix as the hint.
+/// Opens a file that holds a secret (`what`: "identity file", "passphrase file") for reading,
+/// refusing it, with the fix as the hint, when others could read it. The checks are made on the
+/// open file, so what is read is what was checked.
+pub fn open_private(path: &Path, what: &'static str) -> Result<fs::File> {
+    os::open_private_file(path).map_err(|problem| refusal(path, what, problem))
+}
+
+/// The same checks on the file at `path` as it is now, for a caller that opens it itself.
 pub fn check_private(path: &Path, what: &'static str) -> Result<()> {
+    os::check_private_file(path).map_err(|problem| refusal(path, what, problem))
+}
+
+fn refusal(path: &Path, what: &'static str, problem: PrivateFileProblem) -> Error {
     let refused = |reason: String, hint: String| Error::IdentityRefused {
         what,
         path: path.to_owned(),
         reason,
         hint,
     };
-    os::check_private_file(path).map_err(|problem| match problem {
+    match problem {
         PrivateFileProblem::Missing if what == "identity file" => {
             Error::IdentityMissing(path.to_owned())
         }
@@ -220,7 +230,7 @@ pub fn check_private(path: &Path, what: &'static str) -> Result<()> {
             format!("its mode {mode:03o} lets group or others read it"),
             format!("chmod 600 {}", path.display()),
         ),
-        PrivateFileProblem::ReadableByOthers(reason) => refused(
+        PrivateFileProblem::OpenToOthers(reason) => refused(
             reason,
             format!(
                 "icacls \"{}\" /inheritance:r /grant:r \"%USERNAME%:F\"",
@@ -228,7 +238,7 @@ pub fn check_private(path: &Path, what: &'static str) -> Result<()> {
             ),
         ),
         PrivateFileProblem::Io(e) => Error::io(format!("cannot read {}", path.display()), e),
-    })
+    }
 }
 
 /// Writes a new identity (or other secret) file, 0600, refusing to replace an existing one;
@@ -256,15 +266,24 @@ pub fn write_new(path: &Path, contents: &[u8]) -> Result<()> {
 }
 
 /// The recipients a `-R FILE` names: the lines of a recipients file, or the public keys of an
-/// identity file.
-pub fn recipients_in_file(path: &Path, ask: AskPassphrase) -> Result<Vec<String>> {
-    let data = read_limited(path)?;
+/// identity file, read without decrypting anything: an age identity's from its secret keys, an
+/// SSH key's from its header, which OpenSSH keeps in the clear. An identity encrypted with a
+/// passphrase hides its public key, and is refused rather than decrypted.
+pub fn recipients_in_file(path: &Path) -> Result<Vec<String>> {
+    let data = read_limited(path, open_for_reading(path)?)?;
+    if crypto::looks_like_age(&data) {
+        return Err(Error::Usage(format!(
+            "{} is encrypted with a passphrase, and its public key is inside: give the key \
+             (age1…; age -d {0} | age-keygen -y prints it) or a recipients file instead",
+            path.display()
+        )));
+    }
     let text = std::str::from_utf8(&data).unwrap_or("");
-    let is_identity = crypto::looks_like_age(&data)
-        || text.contains("AGE-SECRET-KEY-")
-        || text.contains("PRIVATE KEY-----");
-    if is_identity {
-        return parse(path, &data, ask).map(|identity| identity.recipients);
+    if text.contains("PRIVATE KEY-----") {
+        return ssh_identity(path, text).map(|(_, recipient)| vec![recipient]);
+    }
+    if text.contains("AGE-SECRET-KEY-") {
+        return parse_age(path, text).map(|identity| identity.recipients);
     }
     let mut keys = Vec::new();
     for (number, line) in text.lines().enumerate() {
@@ -291,9 +310,10 @@ pub fn recipients_in_file(path: &Path, ask: AskPassphrase) -> Result<Vec<String>
 }
 
 /// The one recipient a file names (a recipients file or an identity file); a file with several
-/// is refused, so that each gets a name of its own.
-pub fn one_recipient_in_file(path: &Path, ask: AskPassphrase) -> Result<String> {
-    let mut keys = recipients_in_file(path, ask)?;
+/// is refused, so that each gets a name of its own. `_ask` is never called (see
+/// `recipients_in_file`); it stays for the callers that still pass one.
+pub fn one_recipient_in_file(path: &Path, _ask: AskPassphrase) -> Result<String> {
+    let mut keys = recipients_in_file(path)?;
     if keys.len() != 1 {
         return Err(Error::Usage(format!(
             "{} holds {} keys; add them one at a time, each with its own name",
@@ -304,15 +324,19 @@ pub fn one_recipient_in_file(path: &Path, ask: AskPassphrase) -> Result<String> 
     Ok(keys.remove(0))
 }
 
-fn read_limited(path: &Path) -> Result<Zeroizing<Vec<u8>>> {
-    let cannot = |e| Error::io(format!("cannot read {}", path.display()), e);
-    let file = fs::File::open(path).map_err(|e| {
+fn open_for_reading(path: &Path) -> Result<fs::File> {
+    fs::File::open(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             Error::IdentityMissing(path.to_owned())
         } else {
-            cannot(e)
+            Error::io(format!("cannot read {}", path.display()), e)
         }
-    })?;
+    })
+}
+
+/// The content of an open key file (`path` names it in errors), up to `MAX_IDENTITY_BYTES`.
+fn read_limited(path: &Path, file: fs::File) -> Result<Zeroizing<Vec<u8>>> {
+    let cannot = |e| Error::io(format!("cannot read {}", path.display()), e);
     let mut data = Zeroizing::new(Vec::with_capacity(8192));
     file.take(MAX_IDENTITY_BYTES + 1)
         .read_to_end(&mut data)
@@ -391,14 +415,21 @@ fn parse_encrypted(path: &Path, data: &[u8], ask: AskPassphrase) -> Result<Ident
                 return parse_age(path, text);
             }
             Err(DecryptFailure::NoMatch) => attempt += 1,
+            Err(DecryptFailure::WorkFactorTooHigh(log_n)) => {
+                return Err(work_factor_too_high(
+                    path,
+                    &format!("scrypt log N {log_n}"),
+                    crypto::MAX_SCRYPT_WORK_FACTOR.into(),
+                ));
+            }
             Err(other) => return Err(invalid(path, other.describe())),
         }
     }
 }
 
-fn parse_ssh(path: &Path, text: &str, ask: AskPassphrase) -> Result<Identity> {
-    use age::ssh::Identity as Ssh;
-    let parsed = Ssh::from_buffer(text.as_bytes(), Some(path.display().to_string()))
+/// An SSH private key and its public key (as a recipient), neither decrypted nor asking.
+fn ssh_identity(path: &Path, text: &str) -> Result<(age::ssh::Identity, String)> {
+    let parsed = age::ssh::Identity::from_buffer(text.as_bytes(), Some(path.display().to_string()))
         .map_err(|_| invalid(path, "it is not a valid SSH private key"))?;
     let recipient = age::ssh::Recipient::try_from(parsed.clone())
         .map_err(|_| {
@@ -408,9 +439,27 @@ fn parse_ssh(path: &Path, text: &str, ask: AskPassphrase) -> Result<Identity> {
             )
         })?
         .to_string();
+    Ok((parsed, recipient))
+}
+
+fn parse_ssh(path: &Path, text: &str, ask: AskPassphrase) -> Result<Identity> {
+    use age::ssh::Identity as Ssh;
+    let (parsed, recipient) = ssh_identity(path, text)?;
     let key: AgeIdentity = match parsed {
         Ssh::Unencrypted(_) => Box::new(parsed),
         Ssh::Encrypted(encrypted) => {
+            // Before any passphrase is asked for, let alone bcrypt run that many times.
+            match openssh_bcrypt_rounds(text) {
+                Some(rounds) if rounds <= crypto::MAX_BCRYPT_ROUNDS => {}
+                Some(rounds) => {
+                    return Err(work_factor_too_high(
+                        path,
+                        &format!("bcrypt with {rounds} rounds"),
+                        crypto::MAX_BCRYPT_ROUNDS,
+                    ));
+                }
+                None => return Err(invalid(path, "its key derivation cannot be read")),
+            }
             let mut attempt = 0;
             loop {
                 let passphrase = next_passphrase(path, attempt, ask)?;
@@ -447,12 +496,77 @@ fn ssh_writer(path: &Path) -> Result<(Writer, Option<WriterId>)> {
     if fs::symlink_metadata(&file).is_err() {
         return Ok((Writer::NotYet(file), None));
     }
-    check_private(&file, "writer key file")?;
-    let data = read_limited(&file)?;
+    let opened = open_private(&file, "writer key file")?;
+    let data = read_limited(&file, opened)?;
     let text = std::str::from_utf8(&data).map_err(|_| invalid(&file, "it is not a text file"))?;
     let key = WriterKey::parse_file(text).map_err(|reason| invalid(&file, reason))?;
     let id = key.id();
     Ok((Writer::Key(Arc::new(key)), Some(id)))
+}
+
+/// The bcrypt rounds an encrypted OpenSSH key asks for: its KDF options come before the
+/// encrypted part, in the clear. `None` when that part does not parse.
+fn openssh_bcrypt_rounds(text: &str) -> Option<u32> {
+    // The options end within the first ~100 bytes; decoding no further keeps the rest of the
+    // key, encrypted or not, out of this buffer.
+    const PREFIX_CHARS: usize = 256;
+    let body: String = text
+        .lines()
+        .skip_while(|line| !line.starts_with("-----BEGIN OPENSSH PRIVATE KEY-----"))
+        .skip(1)
+        .take_while(|line| !line.starts_with("-----END"))
+        .flat_map(|line| line.trim().chars())
+        .take(PREFIX_CHARS)
+        .collect();
+    let blob = decode_base64(body.as_bytes())?;
+    let rest = blob.strip_prefix(b"openssh-key-v1\0")?;
+    let (_cipher, rest) = ssh_string(rest)?;
+    let (kdf, rest) = ssh_string(rest)?;
+    let (options, _) = ssh_string(rest)?;
+    if kdf != b"bcrypt" {
+        return None;
+    }
+    let (_salt, rounds) = ssh_string(options)?;
+    Some(u32::from_be_bytes(rounds.get(..4)?.try_into().ok()?))
+}
+
+/// An SSH wire-format string (a 32-bit big-endian length, then the bytes), and what follows.
+fn ssh_string(data: &[u8]) -> Option<(&[u8], &[u8])> {
+    let len = u32::from_be_bytes(data.get(..4)?.try_into().ok()?);
+    let rest = &data[4..];
+    let len = usize::try_from(len).ok().filter(|&len| len <= rest.len())?;
+    Some(rest.split_at(len))
+}
+
+/// Standard base64, stopping at padding; `None` on any other character.
+fn decode_base64(text: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(text.len() / 4 * 3 + 3));
+    let (mut bits, mut held) = (0u32, 0u32);
+    for &c in text {
+        let value = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            b'=' => break,
+            _ => return None,
+        };
+        bits = (bits << 6 | u32::from(value)) & 0xffff;
+        held += 6;
+        if held >= 8 {
+            held -= 8;
+            out.push((bits >> held).to_le_bytes()[0]);
+        }
+    }
+    Some(out)
+}
+
+fn work_factor_too_high(path: &Path, found: &str, most: u32) -> Error {
+    invalid(
+        path,
+        format!("work factor too high: {found}, more than the {most} vault accepts"),
+    )
 }
 
 fn next_passphrase(path: &Path, attempt: u32, ask: AskPassphrase) -> Result<Secret> {

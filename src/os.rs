@@ -5,11 +5,11 @@ use std::fs::{self, File};
 use std::io;
 use std::path::{Path, PathBuf};
 
-mod share;
 #[cfg(windows)]
 mod acl;
 #[cfg(windows)]
 mod handles;
+mod share;
 
 /// Why a file that holds a key or a passphrase is refused.
 #[derive(Debug)]
@@ -19,8 +19,8 @@ pub enum PrivateFileProblem {
     OtherOwner,
     /// Unix: group or others have these mode bits.
     TooOpen(u32),
-    /// Windows: the access list lets others read it (who, in words).
-    ReadableByOthers(String),
+    /// Windows: the access list lets others in (who, in words).
+    OpenToOthers(String),
     Io(io::Error),
 }
 
@@ -32,15 +32,19 @@ pub fn default_identity_path() -> Option<PathBuf> {
     imp::config_dir().map(|dir| dir.join("vault").join("identity"))
 }
 
-/// Checks a file about to be read for a secret (identity, passphrase file), as OpenSSH does:
-/// it must be a regular file (after symlinks) owned by us and closed to group and others.
-/// Pipes (`/dev/fd/N`, `<(…)`) are allowed: nobody else can read them.
+/// Opens a file about to be read for a secret (identity, passphrase file) and checks the open
+/// file, as OpenSSH checks key files: a regular file (after symlinks) owned by us and closed to
+/// group and others. A pipe passes the same test: `/dev/fd/N` and `<(…)` are pipes of our own,
+/// mode 0600; a FIFO others can open, or that another user made, is refused. Checking what was
+/// opened, not the path, leaves no moment to swap the file between the check and the read.
+pub fn open_private_file(path: &Path) -> Result<File, PrivateFileProblem> {
+    imp::open_private(path)
+}
+
+/// The checks of `open_private_file` on the file at `path` as it is now, for a caller that
+/// opens it itself (a FIFO opened twice would lose its writer to the first open).
 pub fn check_private_file(path: &Path) -> Result<(), PrivateFileProblem> {
-    let meta = fs::metadata(path).map_err(|e| match e.kind() {
-        io::ErrorKind::NotFound => PrivateFileProblem::Missing,
-        _ => PrivateFileProblem::Io(e),
-    })?;
-    imp::check_private(path, &meta)
+    imp::check_private_path(path)
 }
 
 /// Makes a file just created private, where creating it did not already (a temp file on
@@ -142,12 +146,65 @@ mod imp {
         xdg("XDG_CONFIG_HOME", ".config")
     }
 
-    pub fn check_private(_path: &Path, meta: &fs::Metadata) -> Result<(), PrivateFileProblem> {
-        let kind = meta.file_type();
-        if kind.is_fifo() {
-            return Ok(());
+    pub fn open_private(path: &Path) -> Result<File, PrivateFileProblem> {
+        use rustix::fs::OFlags;
+        // Without waiting: a FIFO's open would block until someone writes to it, before it is
+        // checked. And a terminal named here must not become our controlling terminal.
+        let flags = (OFlags::NONBLOCK | OFlags::NOCTTY).bits().cast_signed();
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(flags)
+            .open(path)
+            .map_err(|e| unopenable(path, e))?;
+        let meta = file.metadata().map_err(PrivateFileProblem::Io)?;
+        check_private(&meta)?;
+        if meta.file_type().is_fifo() {
+            wait_for_writer(&file).map_err(PrivateFileProblem::Io)?;
         }
-        if !kind.is_file() {
+        Ok(file)
+    }
+
+    /// Why a file that would not open is refused: what the path shows, when that is reason
+    /// enough (someone else's file, a socket), else the error itself.
+    fn unopenable(path: &Path, err: io::Error) -> PrivateFileProblem {
+        if err.kind() == io::ErrorKind::NotFound {
+            return PrivateFileProblem::Missing;
+        }
+        match fs::metadata(path).map(|meta| check_private(&meta)) {
+            Ok(Err(problem)) => problem,
+            _ => PrivateFileProblem::Io(err),
+        }
+    }
+
+    /// A FIFO opened without waiting reads as empty until a writer comes: wait for its data
+    /// (or its end), as a plain open would have, then read it the ordinary, blocking way.
+    fn wait_for_writer(file: &File) -> io::Result<()> {
+        use rustix::event::{PollFd, PollFlags, poll};
+        use rustix::fs::{OFlags, fcntl_getfl, fcntl_setfl};
+        let mut fds = [PollFd::new(file, PollFlags::IN)];
+        loop {
+            match poll(&mut fds, None) {
+                Err(rustix::io::Errno::INTR) => {}
+                Err(e) => return Err(e.into()),
+                Ok(_) => break,
+            }
+        }
+        let flags = fcntl_getfl(file)?;
+        fcntl_setfl(file, flags - OFlags::NONBLOCK)?;
+        Ok(())
+    }
+
+    pub fn check_private_path(path: &Path) -> Result<(), PrivateFileProblem> {
+        let meta = fs::metadata(path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => PrivateFileProblem::Missing,
+            _ => PrivateFileProblem::Io(e),
+        })?;
+        check_private(&meta)
+    }
+
+    fn check_private(meta: &fs::Metadata) -> Result<(), PrivateFileProblem> {
+        let kind = meta.file_type();
+        if !kind.is_file() && !kind.is_fifo() {
             return Err(PrivateFileProblem::NotRegular(if kind.is_dir() {
                 "a directory"
             } else if kind.is_socket() {
@@ -278,25 +335,37 @@ mod imp {
         data_dir()
     }
 
-    /// Windows has no mode bits: the file's access list decides who reads it. Only its owner,
-    /// the current user, SYSTEM and Administrators may.
-    pub fn check_private(path: &Path, meta: &fs::Metadata) -> Result<(), PrivateFileProblem> {
+    /// Windows has no mode bits: the open file's access list decides who may use it. Only its
+    /// owner, the current user, SYSTEM and Administrators may be let in.
+    pub fn open_private(path: &Path) -> Result<File, PrivateFileProblem> {
+        let file = File::open(path).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => PrivateFileProblem::Missing,
+            // A directory does not open as a file; the path says why, the refusal stands.
+            _ if path.is_dir() => PrivateFileProblem::NotRegular("a directory"),
+            _ => PrivateFileProblem::Io(e),
+        })?;
+        let meta = file.metadata().map_err(PrivateFileProblem::Io)?;
         if meta.is_dir() {
             return Err(PrivateFileProblem::NotRegular("a directory"));
         }
         if !meta.is_file() {
             return Err(PrivateFileProblem::NotRegular("not a regular file"));
         }
-        match super::acl::check_private(path).map_err(PrivateFileProblem::Io)? {
-            Ok(()) => Ok(()),
+        match super::acl::check_private(&file).map_err(PrivateFileProblem::Io)? {
+            Ok(()) => Ok(file),
             Err(super::acl::Open::OtherOwner) => Err(PrivateFileProblem::OtherOwner),
-            Err(super::acl::Open::NoDacl) => Err(PrivateFileProblem::ReadableByOthers(
+            Err(super::acl::Open::NoDacl) => Err(PrivateFileProblem::OpenToOthers(
                 "it has no access list, so everyone can read it".into(),
             )),
-            Err(super::acl::Open::ReadableBy(who)) => Err(PrivateFileProblem::ReadableByOthers(
-                format!("its access list lets {} read it", who.join(", ")),
-            )),
+            Err(super::acl::Open::Granted(who)) => Err(PrivateFileProblem::OpenToOthers(format!(
+                "its access list lets {} in",
+                who.join(", ")
+            ))),
         }
+    }
+
+    pub fn check_private_path(path: &Path) -> Result<(), PrivateFileProblem> {
+        open_private(path).map(drop)
     }
 
     /// A new file whose access list lets only the current user in: not inherited from the

@@ -104,7 +104,10 @@ pub fn derive(doc: &Document, recipient: &Recipient, vault_name: &str) -> Docume
         })
         .collect();
     let mut extra = Extra::default();
-    extra.insert(DERIVED_FROM, serde_json::Value::String(vault_name.to_owned()));
+    extra.insert(
+        DERIVED_FROM,
+        serde_json::Value::String(vault_name.to_owned()),
+    );
     Document {
         format: doc.format,
         recipients: vec![recipient.clone()],

@@ -209,13 +209,16 @@ impl Store {
     /// key opens no stanza of the main vault, or whose user may not read it at all), that of
     /// its derived vault, found without a new flag.
     fn read_plaintext(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
-        let main = self.read().and_then(|ciphertext| self.decrypt(&ciphertext, identity));
+        let main = self
+            .read()
+            .and_then(|ciphertext| self.decrypt(&ciphertext, identity));
         let shut_out = match &main {
             Err(Error::NoMatchingIdentity { .. }) => true,
             Err(Error::Io { source, .. }) => source.kind() == io::ErrorKind::PermissionDenied,
             _ => false,
         };
-        if shut_out && let Some((path, ciphertext)) = derived::find_for(&self.real_path(), identity) {
+        if shut_out && let Some((path, ciphertext)) = derived::find_for(&self.real_path(), identity)
+        {
             return crypto::decrypt(&ciphertext, identity.keys()).map_err(|failure| {
                 Error::VaultUnreadable {
                     path,
@@ -226,7 +229,12 @@ impl Store {
         main
     }
 
-    fn open_plaintext(&self, plaintext: &[u8], identity: &Identity, check: Check) -> Result<Opened> {
+    fn open_plaintext(
+        &self,
+        plaintext: &[u8],
+        identity: &Identity,
+        check: Check,
+    ) -> Result<Opened> {
         let signed = signature::split(plaintext).verify();
         self.check(identity, check, &signed)?;
         let mut doc = Document::parse(plaintext).map_err(|err| self.invalid(err))?;

@@ -50,9 +50,8 @@ pub fn passphrase_source(
 
 /// The first line of a passphrase file, which must be private or a pipe.
 pub fn read_passphrase_file(path: &Path) -> Result<Secret> {
-    identity::check_private(path, "passphrase file")?;
-    let file = std::fs::File::open(path)
-        .map_err(|e| Error::io(format!("cannot read passphrase file {}", path.display()), e))?;
+    // Checked on the open file: nothing can be swapped in between.
+    let file = identity::open_private(path, "passphrase file")?;
     let passphrase = first_line(std::io::BufReader::new(file), "passphrase file")?;
     if passphrase.is_empty() {
         return Err(Error::other(format!(

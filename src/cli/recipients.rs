@@ -3,7 +3,7 @@
 use std::fmt::Write as _;
 
 use super::args::RecipientsCommand;
-use super::{Context, Prompting, output, prompt};
+use super::{Context, Prompting, output};
 use vault::change::{Change, with_recipient};
 use vault::crypto;
 use vault::document::Recipient;
@@ -65,10 +65,8 @@ fn add(
 ) -> Result<()> {
     let key = match (key, file) {
         (Some(key), _) => crypto::parse_recipient(&key).map_err(Error::Usage)?.1,
-        (None, Some(file)) => {
-            let mut ask = prompt::passphrase_source(None, Prompting::IfTerminal);
-            identity::one_recipient_in_file(&file, &mut ask)?
-        }
+        // A key file's public key is read without its passphrase: nothing to ask.
+        (None, Some(file)) => identity::one_recipient_in_file(&file, &mut |_, _| Ok(None))?,
         (None, None) => return Err(Error::Usage("give a KEY or -R FILE".into())),
     };
     let identity = ctx.identity(Prompting::IfTerminal)?;

@@ -1,4 +1,4 @@
-//! Windows access lists, the counterpart of Unix modes for key files: who may read a file, and
+//! Windows access lists, the counterpart of Unix modes for key files: who may use a file, and
 //! making a new file or directory private to the user who creates it.
 //!
 //! With `handles.rs`, the only `unsafe` code of the program: the Win32 security API has no safe
@@ -6,50 +6,52 @@
 //! owned by the function that uses it, and every allocation the API makes is freed here.
 #![allow(unsafe_code)]
 
-use std::ffi::OsStr;
 use std::fs::File;
 use std::io;
-use std::os::windows::ffi::OsStrExt;
 use std::os::windows::io::AsRawHandle;
 use std::path::Path;
 
-use windows_sys::Win32::Foundation::{
-    CloseHandle, ERROR_SUCCESS, GENERIC_ALL, GENERIC_READ, HANDLE, HLOCAL, LocalFree,
-};
+use windows_sys::Win32::Foundation::{CloseHandle, ERROR_SUCCESS, HANDLE, HLOCAL, LocalFree};
 use windows_sys::Win32::Security::Authorization::{
-    ConvertSidToStringSidW, GetNamedSecurityInfoW, SE_FILE_OBJECT, SetSecurityInfo,
+    ConvertSidToStringSidW, GetSecurityInfo, SE_FILE_OBJECT, SetSecurityInfo,
 };
 use windows_sys::Win32::Security::{
-    ACCESS_ALLOWED_ACE, ACE_HEADER, ACL, ACL_REVISION, ACL_SIZE_INFORMATION, AclSizeInformation,
+    ACCESS_ALLOWED_ACE, ACCESS_ALLOWED_OBJECT_ACE, ACE_HEADER, ACE_INHERITED_OBJECT_TYPE_PRESENT,
+    ACE_OBJECT_TYPE_PRESENT, ACL, ACL_REVISION, ACL_SIZE_INFORMATION, AclSizeInformation,
     AddAccessAllowedAceEx, CONTAINER_INHERIT_ACE, CreateWellKnownSid, DACL_SECURITY_INFORMATION,
     EqualSid, GetAce, GetAclInformation, GetLengthSid, GetTokenInformation, INHERIT_ONLY_ACE,
     InitializeAcl, OBJECT_INHERIT_ACE, OWNER_SECURITY_INFORMATION,
     PROTECTED_DACL_SECURITY_INFORMATION, PSECURITY_DESCRIPTOR, PSID, SECURITY_MAX_SID_SIZE,
     TOKEN_QUERY, TOKEN_USER, TokenUser, WinBuiltinAdministratorsSid, WinLocalSystemSid,
 };
-use windows_sys::Win32::Storage::FileSystem::{FILE_ALL_ACCESS, FILE_READ_DATA};
-use windows_sys::Win32::System::SystemServices::{ACCESS_ALLOWED_ACE_TYPE, MAXIMUM_ALLOWED};
+use windows_sys::Win32::Storage::FileSystem::FILE_ALL_ACCESS;
+use windows_sys::Win32::System::SystemServices::{
+    ACCESS_ALLOWED_ACE_TYPE, ACCESS_ALLOWED_CALLBACK_ACE_TYPE,
+    ACCESS_ALLOWED_CALLBACK_OBJECT_ACE_TYPE, ACCESS_ALLOWED_OBJECT_ACE_TYPE,
+    ACCESS_DENIED_ACE_TYPE, ACCESS_DENIED_CALLBACK_ACE_TYPE,
+    ACCESS_DENIED_CALLBACK_OBJECT_ACE_TYPE, ACCESS_DENIED_OBJECT_ACE_TYPE,
+};
 use windows_sys::Win32::System::Threading::{GetCurrentProcess, OpenProcessToken};
-
-/// Rights that let someone read a file's content.
-const READ_RIGHTS: u32 = FILE_READ_DATA | GENERIC_READ | GENERIC_ALL | MAXIMUM_ALLOWED;
 
 /// Why a file's access list is refused.
 pub enum Open {
     /// No access list at all: everyone has every right.
     NoDacl,
-    /// These accounts (SID strings, or well-known names) may read it.
-    ReadableBy(Vec<String>),
+    /// These accounts (SID strings, or well-known names) are let in, with whatever rights.
+    Granted(Vec<String>),
     /// Owned by an account other than the current user, SYSTEM or Administrators.
     OtherOwner,
 }
 
-/// Checks that only the file's owner, the current user, SYSTEM and Administrators may read it.
-pub fn check_private(path: &Path) -> io::Result<Result<(), Open>> {
+/// Checks that the open `file` lets in no one but its owner, the current user, SYSTEM and
+/// Administrators. Any right counts, not only reading: whoever may write the file, change its
+/// access list (`WRITE_DAC`) or take it over (`WRITE_OWNER`) can read it tomorrow, or put
+/// another key in its place. An entry whose kind or account cannot be read counts as open.
+pub fn check_private(file: &File) -> io::Result<Result<(), Open>> {
     let user = current_user()?;
     let system = well_known(WinLocalSystemSid)?;
     let admins = well_known(WinBuiltinAdministratorsSid)?;
-    let descriptor = Descriptor::of(path)?;
+    let descriptor = Descriptor::of(file)?;
     let trusted = |sid: PSID| {
         [user.as_psid(), system.as_psid(), admins.as_psid()]
             .into_iter()
@@ -61,19 +63,23 @@ pub fn check_private(path: &Path) -> io::Result<Result<(), Open>> {
     if descriptor.dacl.is_null() {
         return Ok(Err(Open::NoDacl));
     }
-    let mut readers = Vec::new();
-    for ace in descriptor.allowing_aces()? {
-        let (mask, sid) = ace;
-        let is_owner =
-            !descriptor.owner.is_null() && unsafe { EqualSid(sid, descriptor.owner) } != 0;
-        if mask & READ_RIGHTS != 0 && !is_owner && !trusted(sid) {
-            readers.push(sid_name(sid));
+    let mut others = Vec::new();
+    for grant in descriptor.grants()? {
+        match grant {
+            Grant::To(sid) => {
+                let is_owner =
+                    !descriptor.owner.is_null() && unsafe { EqualSid(sid, descriptor.owner) } != 0;
+                if !is_owner && !trusted(sid) {
+                    others.push(sid_name(sid));
+                }
+            }
+            Grant::Unknown(kind) => others.push(format!("an entry of unknown type {kind}")),
         }
     }
-    Ok(if readers.is_empty() {
+    Ok(if others.is_empty() {
         Ok(())
     } else {
-        Err(Open::ReadableBy(readers))
+        Err(Open::Granted(others))
     })
 }
 
@@ -223,20 +229,24 @@ struct Descriptor {
     dacl: *mut ACL,
 }
 
+/// An access-list entry that lets someone in.
+enum Grant {
+    To(PSID),
+    /// An entry of a type this code does not know (its number): it may allow anything.
+    Unknown(u8),
+}
+
 impl Descriptor {
-    fn of(path: &Path) -> io::Result<Descriptor> {
-        let wide: Vec<u16> = OsStr::new(path)
-            .encode_wide()
-            .chain(std::iter::once(0))
-            .collect();
+    /// Of the open file itself: a path could name another file by the time it is looked up.
+    fn of(file: &File) -> io::Result<Descriptor> {
         let mut found = Descriptor {
             memory: std::ptr::null_mut(),
             owner: std::ptr::null_mut(),
             dacl: std::ptr::null_mut(),
         };
         let status = unsafe {
-            GetNamedSecurityInfoW(
-                wide.as_ptr(),
+            GetSecurityInfo(
+                file.as_raw_handle() as HANDLE,
                 SE_FILE_OBJECT,
                 OWNER_SECURITY_INFORMATION | DACL_SECURITY_INFORMATION,
                 &raw mut found.owner,
@@ -252,8 +262,10 @@ impl Descriptor {
         Ok(found)
     }
 
-    /// (rights, SID) of every ACE that allows something on the file itself.
-    fn allowing_aces(&self) -> io::Result<Vec<(u32, PSID)>> {
+    /// Every entry that allows something on the file itself, whatever its rights: plain,
+    /// callback (conditional) and object entries alike. Deny entries only take rights away;
+    /// inherit-only ones apply to children, not to the file.
+    fn grants(&self) -> io::Result<Vec<Grant>> {
         let mut info = ACL_SIZE_INFORMATION::default();
         let ok = unsafe {
             GetAclInformation(
@@ -266,25 +278,50 @@ impl Descriptor {
         if ok == 0 {
             return Err(io::Error::last_os_error());
         }
-        let mut aces = Vec::new();
+        let mut grants = Vec::new();
         for index in 0..info.AceCount {
             let mut ace: *mut core::ffi::c_void = std::ptr::null_mut();
             if unsafe { GetAce(self.dacl, index, &raw mut ace) } == 0 {
                 return Err(io::Error::last_os_error());
             }
             let header = unsafe { &*ace.cast::<ACE_HEADER>() };
-            // Deny entries take rights away; inherit-only ones apply to children, not the file.
-            if u32::from(header.AceType) != ACCESS_ALLOWED_ACE_TYPE
-                || u32::from(header.AceFlags) & INHERIT_ONLY_ACE != 0
-            {
+            if u32::from(header.AceFlags) & INHERIT_ONLY_ACE != 0 {
                 continue;
             }
-            let allowed = ace.cast::<ACCESS_ALLOWED_ACE>();
-            let mask = unsafe { (*allowed).Mask };
-            let sid: PSID = unsafe { (&raw mut (*allowed).SidStart).cast() };
-            aces.push((mask, sid));
+            let grant = match u32::from(header.AceType) {
+                ACCESS_DENIED_ACE_TYPE
+                | ACCESS_DENIED_CALLBACK_ACE_TYPE
+                | ACCESS_DENIED_OBJECT_ACE_TYPE
+                | ACCESS_DENIED_CALLBACK_OBJECT_ACE_TYPE => continue,
+                // A callback entry is laid out as a plain one, its condition after the SID.
+                ACCESS_ALLOWED_ACE_TYPE | ACCESS_ALLOWED_CALLBACK_ACE_TYPE => {
+                    let allowed = ace.cast::<ACCESS_ALLOWED_ACE>();
+                    Grant::To(unsafe { (&raw mut (*allowed).SidStart).cast() })
+                }
+                ACCESS_ALLOWED_OBJECT_ACE_TYPE | ACCESS_ALLOWED_CALLBACK_OBJECT_ACE_TYPE => {
+                    Grant::To(unsafe { object_ace_sid(ace.cast::<ACCESS_ALLOWED_OBJECT_ACE>()) })
+                }
+                _ => Grant::Unknown(header.AceType),
+            };
+            grants.push(grant);
         }
-        Ok(aces)
+        Ok(grants)
+    }
+}
+
+/// The SID of an object entry: its two GUIDs are there only when its flags say so, and the SID
+/// moves up in their place when they are not.
+unsafe fn object_ace_sid(ace: *mut ACCESS_ALLOWED_OBJECT_ACE) -> PSID {
+    const GUID_BYTES: usize = std::mem::size_of::<windows_sys::core::GUID>();
+    unsafe {
+        let flags = (*ace).Flags;
+        let mut skipped = 0;
+        for present in [ACE_OBJECT_TYPE_PRESENT, ACE_INHERITED_OBJECT_TYPE_PRESENT] {
+            if flags & present == 0 {
+                skipped += GUID_BYTES;
+            }
+        }
+        (&raw mut (*ace).SidStart).cast::<u8>().sub(skipped).cast()
     }
 }
 

@@ -42,11 +42,7 @@ mod unix {
         let mode = match group {
             Some(group) => {
                 let gid = group_id(group)?;
-                rustix::fs::fchown(
-                    handle.as_fd(),
-                    None,
-                    Some(rustix::fs::Gid::from_raw(gid)),
-                )?;
+                rustix::fs::fchown(handle.as_fd(), None, Some(rustix::fs::Gid::from_raw(gid)))?;
                 0o710
             }
             None => 0o711,

@@ -368,29 +368,109 @@ fn oversized_and_malformed_passwords_on_stdin_are_refused() {
     assert_eq!(s.bytes(), before);
 }
 
+fn mkfifo(path: &std::path::Path, mode: &str) {
+    assert!(
+        std::process::Command::new("mkfifo")
+            .args(["-m", mode])
+            .arg(path)
+            .status()
+            .unwrap()
+            .success()
+    );
+}
+
+/// Writes `data` into the FIFO at `path` from another thread, once a reader opens it.
+fn feed(path: &std::path::Path, data: Vec<u8>) -> std::thread::JoinHandle<()> {
+    let path = path.to_owned();
+    // A refused FIFO is never read: the write then fails, and that is the point.
+    std::thread::spawn(move || drop(fs::write(path, data)))
+}
+
+/// Lets the writer of `feed` go, wherever it is: opening the FIFO for reading (without waiting)
+/// ends its wait, and closing it again fails its write.
+fn release(path: &std::path::Path, writer: std::thread::JoinHandle<()>) {
+    use std::os::unix::fs::OpenOptionsExt;
+    let nonblocking = rustix::fs::OFlags::NONBLOCK.bits().cast_signed();
+    while !writer.is_finished() {
+        drop(
+            fs::OpenOptions::new()
+                .read(true)
+                .custom_flags(nonblocking)
+                .open(path),
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    writer.join().unwrap();
+}
+
 #[test]
 fn an_identity_through_a_named_pipe_is_read() {
     let s = Sandbox::init();
     s.add("bank", SECRET);
     let fifo = s.path("key.fifo");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
-    let key = fs::read(s.key()).unwrap();
-    let writer = {
-        let fifo = fifo.clone();
-        std::thread::spawn(move || fs::write(fifo, key).unwrap())
-    };
+    mkfifo(&fifo, "600");
+    let writer = feed(&fifo, fs::read(s.key()).unwrap());
     let a = s
         .vault(&["export", "bank", "--identity", fifo.to_str().unwrap()])
         .assert()
         .success();
     assert_eq!(stdout_of(&a), format!("{SECRET}\n"));
     writer.join().unwrap();
+
+    // And through a pipe from the shell, as `--identity <(…)` gives it: /dev/fd/N.
+    let out = std::process::Command::new("bash")
+        .args([
+            "-c",
+            "exec \"$0\" export bank --identity <(cat \"$1\")",
+            BIN,
+            s.key().to_str().unwrap(),
+        ])
+        .env("VAULT_FILE", s.vault_path())
+        .env("VAULT_AGENT_SOCK", s.agent_socket())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.stdout, format!("{SECRET}\n").as_bytes());
+}
+
+#[test]
+fn a_named_pipe_others_could_open_is_refused_unread() {
+    let s = Sandbox::init();
+    s.add("bank", SECRET);
+    let key = fs::read(s.key()).unwrap();
+    // Ours, but another user could open it and take the key from it first.
+    let open = s.path("open.fifo");
+    mkfifo(&open, "644");
+    let writer = feed(&open, key.clone());
+    let a = s
+        .vault(&["export", "bank", "--identity", open.to_str().unwrap()])
+        .assert()
+        .code(5);
+    assert_one_line_error(&a, "mode 644");
+    release(&open, writer);
+
+    if rustix_like_euid() != 0 {
+        // Only root can give a FIFO away; elsewhere the rest cannot be set up.
+        return;
+    }
+    // Another user's FIFO, open to all: whoever owns it decides what key vault would read.
+    let theirs = s.path("theirs.fifo");
+    mkfifo(&theirs, "666");
+    std::os::unix::fs::chown(&theirs, Some(65534), Some(65534)).unwrap();
+    let writer = feed(&theirs, key);
+    let started = Instant::now();
+    let a = s
+        .vault(&["export", "bank", "--identity", theirs.to_str().unwrap()])
+        .timeout(Duration::from_secs(10))
+        .assert()
+        .code(5);
+    assert_one_line_error(&a, "owned by another user");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    release(&theirs, writer);
 }
 
 #[test]

@@ -288,9 +288,19 @@ fn an_identity_others_can_read_is_refused() {
     let said = w.fails(
         &["export", "bank", "--identity", &w.win_path("open.key")],
         5,
-        "its access list lets Everyone read it",
+        "its access list lets Everyone in",
     );
     assert!(said.contains("icacls"), "{said}");
+    // Mode 0602: Everyone may write the key but not read it. Whoever may write it may put
+    // their own key in its place (or, with WRITE_DAC, open it to themselves): refused too.
+    // wine keeps no access list of its own here, only modes, so WRITE_DAC or WRITE_OWNER alone
+    // cannot be granted to test (icacls under wine is a stub that changes nothing).
+    fs::set_permissions(w.path("open.key"), fs::Permissions::from_mode(0o602)).unwrap();
+    w.fails(
+        &["export", "bank", "--identity", &w.win_path("open.key")],
+        5,
+        "its access list lets Everyone in",
+    );
     // The same key, closed to others, is accepted.
     private(&w.path("open.key"));
     w.ok(

@@ -158,7 +158,7 @@ pub fn problems(vault: &Path, doc: &Document) -> Vec<String> {
     if let Ok(entries) = fs::read_dir(&dir) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.ends_with(".age") && !wanted.contains(&name) {
+            if scope::is_managed(&name) && !wanted.contains(&name) {
                 problems.push(format!(
                     "{}: extra (no scoped recipient has it)",
                     entry.path().display()
@@ -187,7 +187,7 @@ fn remove_extra(dir: &Path, prepared: &[Prepared]) -> Result<()> {
     let entries = fs::read_dir(dir).map_err(|e| cannot("read", dir, e))?;
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".age") && !wanted.contains(&name.as_str()) {
+        if scope::is_managed(&name) && !wanted.contains(&name.as_str()) {
             fs::remove_file(entry.path()).map_err(|e| cannot("remove", &entry.path(), e))?;
         }
     }
@@ -200,7 +200,7 @@ fn remove_dir_if_present(dir: &Path) -> Result<()> {
         Err(e) => Err(cannot("read", dir, e)),
         Ok(entries) => {
             for entry in entries.flatten() {
-                if entry.file_name().to_string_lossy().ends_with(".age") {
+                if scope::is_managed(&entry.file_name().to_string_lossy()) {
                     fs::remove_file(entry.path())
                         .map_err(|e| cannot("remove", &entry.path(), e))?;
                 }
@@ -213,10 +213,7 @@ fn remove_dir_if_present(dir: &Path) -> Result<()> {
 }
 
 fn hex_digest(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    scope::hex(&Sha256::digest(bytes))
 }
 
 fn cannot(what: &str, path: &Path, e: io::Error) -> Error {

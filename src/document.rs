@@ -132,6 +132,7 @@ impl fmt::Debug for Document {
             .field("format", &self.format)
             .field("recipients", &self.recipients)
             .field("entries", &self.entries)
+            .field("derived", &self.derived)
             .field("extra", &self.extra)
             .finish()
     }

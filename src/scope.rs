@@ -45,8 +45,23 @@ pub fn file_name(recipient: &str) -> String {
 /// The link by which a key finds its derived vault: a fingerprint of the canonical public key.
 pub fn key_link_name(key: &str) -> String {
     let digest = Sha256::digest(crypto::canonical_key(key).as_bytes());
-    let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
-    format!(".key-{hex}.age")
+    format!(".key-{}.age", hex(&digest[..16]))
+}
+
+/// Lower-case hex of `bytes`.
+pub fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write as _;
+    bytes.iter().fold(String::new(), |mut out, b| {
+        let _ = write!(out, "{b:02x}");
+        out
+    })
+}
+
+/// Whether a file in the derived directory is one vault manages: a derived vault or a key link.
+pub fn is_managed(file_name: &str) -> bool {
+    Path::new(file_name)
+        .extension()
+        .is_some_and(|ext| ext.eq_ignore_ascii_case("age"))
 }
 
 /// Whether `name` is granted by `patterns`: an exact name, or a glob where `*` is any run of
@@ -175,7 +190,7 @@ mod tests {
     fn key_links_are_stable_and_hidden() {
         let a = key_link_name("age1abc");
         assert_eq!(a, key_link_name(" age1abc "));
-        assert!(a.starts_with(".key-") && a.ends_with(".age"));
+        assert!(a.starts_with(".key-") && is_managed(&a));
         assert_ne!(a, key_link_name("age1abd"));
     }
 }

@@ -26,7 +26,12 @@ pub fn run(ctx: &Context, action: RecipientsCommand) -> Result<()> {
             patterns,
             all,
             group,
-        } => scope(ctx, &name, (!all).then_some(patterns), group),
+        } => scope(
+            ctx,
+            &name,
+            (!all).then_some(patterns.as_slice()),
+            group.as_deref(),
+        ),
     }
 }
 
@@ -44,12 +49,20 @@ fn list(ctx: &Context) -> Result<()> {
         let mine = identity
             .recipients()
             .contains(&crypto::canonical_key(&recipient.key));
+        let scope = match (&recipient.only, &recipient.group) {
+            (None, _) => String::new(),
+            (Some(only), None) => format!("  only: {}", only.join(", ")),
+            (Some(only), Some(group)) => {
+                format!("  only: {}  group: {group}", only.join(", "))
+            }
+        };
         let _ = writeln!(
             text,
-            "{:width$}  {}{}",
+            "{:width$}  {}{}{}",
             output::printable(&recipient.name),
             output::printable(&recipient.key),
-            if mine { "  (you)" } else { "" }
+            if mine { "  (you)" } else { "" },
+            output::printable(&scope)
         );
     }
     output::stdout(text.as_bytes())
@@ -107,10 +120,10 @@ fn add(
 fn scope(
     ctx: &Context,
     name: &str,
-    patterns: Option<Vec<String>>,
-    group: Option<String>,
+    patterns: Option<&[String]>,
+    group: Option<&str>,
 ) -> Result<()> {
-    if let Some(patterns) = &patterns {
+    if let Some(patterns) = patterns {
         vault::change::check_scope(patterns)?;
     }
     let identity = ctx.identity(Prompting::IfTerminal)?;
@@ -125,12 +138,9 @@ fn scope(
         .map(|r| {
             if r.name == name {
                 Recipient {
-                    only: patterns.clone(),
-                    group: if patterns.is_some() {
-                        group.clone().or_else(|| r.group.clone())
-                    } else {
-                        None
-                    },
+                    only: patterns.map(<[String]>::to_vec),
+                    group: patterns
+                        .and_then(|_| group.map(str::to_owned).or_else(|| r.group.clone())),
                     ..r.clone()
                 }
             } else {

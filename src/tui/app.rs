@@ -706,11 +706,10 @@ pub(crate) mod tests {
     }
 
     pub fn sample_doc() -> Document {
-        let mut doc = Document::new(vec![vault::document::Recipient {
-            name: "cron@backup".into(),
-            key: "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p".into(),
-            extra: vault::document::Extra::default(),
-        }]);
+        let mut doc = Document::new(vec![vault::document::Recipient::new(
+            "cron@backup",
+            "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+        )]);
         for (name, user, password) in [
             ("bank/checking", "dustin", "hunter2"),
             ("bank/savings", "dustin", "s4v1ngs"),

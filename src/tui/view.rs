@@ -587,6 +587,16 @@ fn draw_form(form: &Form, frame: &mut Frame, area: Rect, theme: Theme) {
     }
 }
 
+/// What a scoped recipient is granted (it reads only that, from its own file); empty for a full
+/// one.
+fn scope_note(recipient: &vault::document::Recipient) -> String {
+    recipient
+        .only
+        .as_ref()
+        .map(|only| printable(&format!("  only: {}", only.join(", ")), false).into_owned())
+        .unwrap_or_default()
+}
+
 fn draw_recipients(main: &Main, view: &Recipients, frame: &mut Frame, area: Rect, theme: Theme) {
     let box_area = centered(area, 76, 16);
     let (inner, block) = popup(frame, box_area, "recipients: who can decrypt", theme);
@@ -616,7 +626,10 @@ fn draw_recipients(main: &Main, view: &Recipients, frame: &mut Frame, area: Rect
             };
             let you = if *mine { " (you)" } else { "" };
             [
-                Line::styled(format!("{}{you}", printable(&r.name, false)), style),
+                Line::styled(
+                    format!("{}{you}{}", printable(&r.name, false), scope_note(r)),
+                    style,
+                ),
                 Line::styled(format!("  {}", printable(&r.key, false)), theme.dim()),
             ]
         })

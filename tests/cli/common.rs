@@ -100,6 +100,14 @@ impl Sandbox {
             .success();
     }
 
+    /// `vault edit NAME --password`, the new password on stdin.
+    pub fn edit_password(&self, name: &str, password: &str) {
+        self.vault(&["edit", name, "--password"])
+            .write_stdin(format!("{password}\n"))
+            .assert()
+            .success();
+    }
+
     pub fn export(&self, name: &str) -> String {
         let out = self.vault(&["export", name]).assert().success();
         String::from_utf8(out.get_output().stdout.clone()).expect("utf-8")

@@ -16,6 +16,7 @@ mod interop;
 mod keys;
 mod lock_file;
 mod recipients;
+mod scopes;
 mod terminal;
 mod totp;
 mod trust;

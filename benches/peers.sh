@@ -65,7 +65,10 @@ agent_rows="| identity file and \`--passphrase-file\` (scrypt, work factor 18) |
 agent_rows+="| \`vault agent\` holding the unlocked identity | $(median_ms "$agent_dir/agent.json") |"$'\n'
 rm -rf "$agent_dir"
 
-# 4. In-process costs (divan).
+# 4. A job granted 5 entries of the 10,000-entry vault, against decrypting the whole vault.
+scoped_table=$(bash benches/scoped.sh)
+
+# 5. In-process costs (divan).
 inprocess=$(cargo bench --locked --bench inprocess 2>/dev/null | sed -n '/^inprocess/,$p')
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
@@ -99,6 +102,12 @@ mem=$(free -g | awk '/^Mem:/ {print $2 " GiB"}')
     echo "| how the identity is unlocked | median ms |"
     echo "|---|---:|"
     printf '%s' "$agent_rows"
+    echo
+    echo "## A scoped job: 5 entries of a 10,000-entry vault (\`benches/scoped.sh\`)"
+    echo
+    echo "The job's key opens only its derived vault, so it decrypts 5 entries, not 10,000."
+    echo
+    echo "$scoped_table"
     echo
     echo "## In process (divan, \`cargo bench --bench inprocess\`)"
     echo

@@ -30,3 +30,5 @@ eval "$(bash scripts/windows.sh)"
 # One wine server for the whole run, rather than one started for each vault.exe.
 WINEDEBUG=-all /usr/lib/wine/wineserver -p 60 || true
 cargo test --locked "$@"
+# The Secret Service is built in on Linux only on request: its own test, with the feature.
+[ $# -gt 0 ] || cargo test --locked --features keyring --test cli keys::an_identity_in_the_secret_service

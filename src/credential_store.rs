@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 pub const PREFIX: &str = "keyring:";
 
 /// The `service` of every credential vault stores; the identity's name is its `user`.
-#[cfg(feature = "keyring")]
+#[cfg(any(windows, feature = "keyring"))]
 const SERVICE: &str = "vault";
 
 /// The name in `keyring:NAME`, when `path` is one.
@@ -41,7 +41,7 @@ fn unreachable_store(name: &str, reason: &str) -> Error {
     }
 }
 
-#[cfg(feature = "keyring")]
+#[cfg(any(windows, feature = "keyring"))]
 mod imp {
     use keyring::{Entry, Error as StoreError};
     use zeroize::Zeroizing;
@@ -80,14 +80,15 @@ mod imp {
     }
 }
 
-#[cfg(not(feature = "keyring"))]
+#[cfg(not(any(windows, feature = "keyring")))]
 mod imp {
     use zeroize::Zeroizing;
 
     use super::unreachable_store;
     use crate::error::Result;
 
-    const BUILT_WITHOUT: &str = "this build of vault has no credential store support";
+    const BUILT_WITHOUT: &str = "this build of vault has no credential store support (build it \
+        in with cargo install --locked --features keyring --path .)";
 
     pub fn read(name: &str) -> Result<Zeroizing<Vec<u8>>> {
         Err(unreachable_store(name, BUILT_WITHOUT))

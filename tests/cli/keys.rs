@@ -1,8 +1,7 @@
 //! init and keygen: identities and new vaults.
 
 use std::fs;
-use std::io::Write;
-use std::process::{Command as StdCommand, Stdio};
+use std::process::Command as StdCommand;
 
 use crate::common::*;
 
@@ -207,6 +206,7 @@ fn a_closed_stdout_is_not_a_crash() {
 /// `vault ARGS` inside a desktop-like session: a private D-Bus with GNOME Keyring's Secret
 /// Service unlocked, as after a graphical login. The keyring lives in the sandbox's HOME, so
 /// it outlasts each session.
+#[cfg(feature = "keyring")]
 fn in_keyring_session(s: &Sandbox, args: &[&str], stdin: &str) -> std::process::Output {
     let mut cmd = StdCommand::new("dbus-run-session");
     cmd.env_clear()
@@ -223,19 +223,17 @@ fn in_keyring_session(s: &Sandbox, args: &[&str], stdin: &str) -> std::process::
             BIN,
         ])
         .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
     let mut child = cmd.spawn().expect("dbus-run-session runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
+    std::io::Write::write_all(&mut child.stdin.take().unwrap(), stdin.as_bytes()).unwrap();
     child.wait_with_output().unwrap()
 }
 
+// The Secret Service is built in on Linux only with `--features keyring` (scripts/test.sh runs
+// this test so); the default build says how to get it.
+#[cfg(feature = "keyring")]
 #[test]
 fn an_identity_in_the_secret_service_opens_the_vault() {
     let s = Sandbox::new();
@@ -289,4 +287,19 @@ fn an_identity_in_the_secret_service_opens_the_vault() {
         .assert()
         .code(4);
     assert_one_line_error(&a, "cannot reach the OS credential store for keyring:job");
+}
+
+#[cfg(not(feature = "keyring"))]
+#[test]
+fn a_build_without_the_credential_store_says_how_to_get_it() {
+    let s = Sandbox::init();
+    s.add("bank", "pw");
+    for args in [
+        &["export", "bank", "--identity", "keyring:job"][..],
+        &["keygen", "--keyring", "job"],
+    ] {
+        let a = s.vault(args).assert().failure();
+        assert_one_line_error(&a, "no credential store support");
+        assert!(stderr_of(&a).contains("--features keyring"));
+    }
 }

@@ -30,6 +30,10 @@ pub enum Change {
     Adopt,
     /// Saves the vault as it is: re-signs it and makes every derived vault again.
     Refresh,
+    /// Settles the merge conflict recorded for `name`: their version, or ours as it stands.
+    Resolve { name: String, theirs: bool },
+    /// Merges another copy of the vault in (two ways, by id and time).
+    MergeCopy(Box<Document>),
 }
 
 impl Change {
@@ -49,6 +53,11 @@ impl Change {
                 rename,
             } => {
                 unchanged(doc, &name, &seen)?;
+                let mut entry = entry;
+                // An edit is the same entry: it keeps its id, whoever built the new value.
+                if entry.id.is_empty() {
+                    entry.id.clone_from(&seen.id);
+                }
                 let target = rename.unwrap_or_else(|| name.clone());
                 if target != name {
                     check_name(&target)?;
@@ -61,7 +70,12 @@ impl Change {
             }
             Change::Remove { name, seen } => {
                 unchanged(doc, &name, &seen)?;
-                doc.entries.remove(&name);
+                if let Some(gone) = doc.entries.remove(&name)
+                    && !gone.id.is_empty()
+                {
+                    doc.deleted
+                        .insert(gone.id, crate::document::timestamp_now());
+                }
             }
             Change::Recipients { seen, recipients } => {
                 if doc.recipients != seen {
@@ -70,6 +84,8 @@ impl Change {
                 doc.recipients = recipients;
             }
             Change::Adopt | Change::Refresh => {}
+            Change::Resolve { name, theirs } => resolve(doc, &name, theirs)?,
+            Change::MergeCopy(other) => *doc = crate::merge::two_way(doc, &other),
         }
         Ok(())
     }
@@ -102,6 +118,48 @@ pub fn with_recipient(recipients: &[Recipient], new: Recipient) -> Result<Vec<Re
     let mut more = recipients.to_vec();
     more.push(new);
     Ok(more)
+}
+
+fn resolve(doc: &mut Document, name: &str, theirs: bool) -> Result<()> {
+    let at = doc
+        .conflicts
+        .iter()
+        .position(|c| c.name == name)
+        .ok_or_else(|| {
+            Error::with_hint(
+                format!("no merge conflict is recorded for '{name}'"),
+                "vault conflicts lists them",
+            )
+        })?;
+    let conflict = doc.conflicts.remove(at);
+    if !theirs {
+        return Ok(());
+    }
+    let now = crate::document::timestamp_now();
+    let ours = doc
+        .entries
+        .iter()
+        .find(|(_, e)| e.id == conflict.id)
+        .map(|(n, _)| n.clone())
+        .or_else(|| doc.entries.contains_key(name).then(|| name.to_owned()));
+    let mine = ours.and_then(|n| doc.entries.remove(&n));
+    match conflict.theirs {
+        Some(their) => {
+            let mut entry = their.entry;
+            if let Some(mine) = mine {
+                // Ours becomes history, as any replaced password does.
+                let password = entry.password.clone();
+                entry.password = mine.password;
+                entry.set_password(password, &now);
+            }
+            doc.deleted.remove(&conflict.id);
+            doc.entries.insert(their.name, entry);
+        }
+        None => {
+            doc.deleted.insert(conflict.id, now);
+        }
+    }
+    Ok(())
 }
 
 /// A scope must grant something, in patterns that are well formed.

@@ -37,8 +37,54 @@ pub struct Document {
         deserialize_with = "strict_map"
     )]
     pub derived: BTreeMap<String, String>,
+    /// Entries deleted, by id, with when: so a merge tells "deleted here" from "added there".
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        deserialize_with = "strict_map"
+    )]
+    pub deleted: BTreeMap<String, String>,
+    /// What a merge could not decide: the other side's version, kept until resolved.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<Conflict>,
     #[serde(flatten)]
     pub extra: Extra,
+}
+
+/// One entry both sides of a merge changed differently (or one deleted, the other edited):
+/// the document keeps ours, and theirs here.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Conflict {
+    /// The entry's id.
+    pub id: String,
+    /// Its name in the document (ours), or theirs when ours deleted it.
+    pub name: String,
+    /// The fields that differ ("deleted" when one side deleted the entry).
+    pub fields: Vec<String>,
+    /// Their version, with its name; `None` when they deleted it.
+    pub theirs: Option<NamedEntry>,
+    /// When the merge recorded it.
+    pub at: String,
+    #[serde(flatten)]
+    pub extra: Extra,
+}
+
+/// An entry with its name, as a conflict keeps the other side's version.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct NamedEntry {
+    pub name: String,
+    pub entry: Entry,
+}
+
+impl fmt::Debug for Conflict {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Conflict")
+            .field("name", &self.name)
+            .field("fields", &self.fields)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Who can decrypt the vault: an age or SSH public key, with a label.
@@ -75,6 +121,10 @@ impl Recipient {
 #[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Entry {
+    /// A stable identity across renames, so copies of the vault merge entry by entry. Given to
+    /// every entry at its first save.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub id: String,
     pub username: String,
     pub password: Secret,
     pub url: String,
@@ -133,6 +183,8 @@ impl fmt::Debug for Document {
             .field("recipients", &self.recipients)
             .field("entries", &self.entries)
             .field("derived", &self.derived)
+            .field("deleted", &self.deleted.len())
+            .field("conflicts", &self.conflicts)
             .field("extra", &self.extra)
             .finish()
     }
@@ -170,7 +222,18 @@ impl Document {
             recipients,
             entries: BTreeMap::new(),
             derived: BTreeMap::new(),
+            deleted: BTreeMap::new(),
+            conflicts: Vec::new(),
             extra: Extra::default(),
+        }
+    }
+
+    /// Gives every entry without an id a new random one.
+    pub fn assign_ids(&mut self) {
+        for entry in self.entries.values_mut() {
+            if entry.id.is_empty() {
+                entry.id = new_id();
+            }
         }
     }
 
@@ -270,6 +333,13 @@ pub fn validate_name(name: &str) -> Result<(), &'static str> {
         return Err("it starts or ends with a space");
     }
     Ok(())
+}
+
+/// A new entry id: 16 random bytes, hex.
+pub fn new_id() -> String {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).expect("the OS random source");
+    crate::scope::hex(&bytes)
 }
 
 /// The current time as an RFC 3339 UTC timestamp, to the second.

@@ -15,6 +15,7 @@ pub mod error;
 pub mod generate;
 pub mod identity;
 pub mod lookup;
+pub mod merge;
 pub mod os;
 pub mod otp;
 pub mod scope;

@@ -127,8 +127,8 @@ pub fn derive(doc: &Document, recipient: &Recipient, vault_name: &str) -> Docume
         format: doc.format,
         recipients: vec![recipient.clone()],
         entries,
-        derived: BTreeMap::new(),
         extra,
+        ..Document::new(Vec::new())
     }
 }
 

@@ -320,15 +320,11 @@ impl Store {
                 "keep a full recipient for your own key",
             ));
         }
+        doc.assign_ids();
         let target = self.real_path();
         let prepared = derived::prepare(doc, identity, &target)?;
         doc.derived = derived::digests(&prepared);
-        let json = doc.to_json(size_hint);
-        let plaintext = signature::seal(&json, identity.signer()?.as_ref())?;
-        drop(json);
-        let ciphertext = crypto::encrypt(&plaintext, &recipients)
-            .map_err(|reason| Error::other(format!("cannot encrypt the vault: {reason}")))?;
-        drop(plaintext);
+        let ciphertext = seal_and_encrypt(doc, identity, &recipients, size_hint)?;
         if let Some(previous) = previous {
             let backup = with_suffix(&target, ".bak");
             atomic::write(&backup, previous, Mode::Keep)
@@ -337,6 +333,24 @@ impl Store {
         atomic::write(&target, &ciphertext, Mode::Keep)
             .map_err(|e| Error::io(format!("cannot save {}", target.display()), e))?;
         derived::write_all(&target, &prepared)
+    }
+
+    /// A vault file holding `doc`, signed by `identity`, written atomically to `path` (not this
+    /// store's vault): what a merge leaves for git. No lock, no `.bak`, no derived files.
+    pub fn write_copy(doc: &mut Document, identity: &Identity, path: &Path) -> Result<()> {
+        doc.assign_ids();
+        let recipients = recipients_of(doc)?;
+        let ciphertext = seal_and_encrypt(doc, identity, &recipients, 0)?;
+        atomic::write(path, &ciphertext, Mode::Keep)
+            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+    }
+
+    /// The vault, only when a writer this identity trusts for writing signed it: what a merge
+    /// builds on.
+    pub fn load_trusted(&self, identity: &Identity) -> Result<Document> {
+        let plaintext = self.read_plaintext(identity)?;
+        self.open_plaintext(&plaintext, identity, Check::Write)
+            .map(|opened| opened.doc)
     }
 
     /// What is wrong with the derived vaults beside this one (missing, stale, extra): one line
@@ -412,6 +426,20 @@ struct Opened {
     doc: Document,
     plaintext_len: usize,
     signed: Signed,
+}
+
+/// The document as signed plaintext, encrypted to `recipients`.
+fn seal_and_encrypt(
+    doc: &Document,
+    identity: &Identity,
+    recipients: &[AgeRecipient],
+    size_hint: usize,
+) -> Result<Vec<u8>> {
+    let json = doc.to_json(size_hint);
+    let plaintext = signature::seal(&json, identity.signer()?.as_ref())?;
+    drop(json);
+    crypto::encrypt(&plaintext, recipients)
+        .map_err(|reason| Error::other(format!("cannot encrypt the vault: {reason}")))
 }
 
 /// The main vault's recipients: the full ones; scoped ones read derived vaults.

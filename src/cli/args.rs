@@ -216,6 +216,34 @@ pub enum Command {
         no_symbols: bool,
     },
 
+    /// git as the sync engine: merge and diff the vault entry by entry
+    #[command(subcommand)]
+    Git(GitCommand),
+
+    /// Commit the vault if it changed, pull (merging entry by entry), push
+    Sync,
+
+    /// The merge conflicts recorded in the vault: names and fields, never values
+    Conflicts,
+
+    /// Settle a recorded merge conflict
+    #[command(group(ArgGroup::new("side").required(true).args(["ours", "theirs"])))]
+    Resolve {
+        name: String,
+        /// Keep the vault's version as it stands
+        #[arg(long)]
+        ours: bool,
+        /// Take the other side's version (ours goes to the password history)
+        #[arg(long)]
+        theirs: bool,
+    },
+
+    /// Merge another copy of this vault (a sync tool's conflict copy) in, by entry and time
+    Merge {
+        /// The other copy
+        other: PathBuf,
+    },
+
     /// Check the derived vaults of scoped recipients: missing, stale or extra files
     Check {
         /// Make them again (as any save does)
@@ -294,6 +322,33 @@ pub enum RecipientsCommand {
         #[arg(long, value_name = "GROUP")]
         group: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+pub enum GitCommand {
+    /// Make git merge and diff the vault through vault (.gitattributes, the drivers in the
+    /// repository's config, ignores for .bak and .lock); running it again changes nothing
+    Setup,
+    /// git's merge driver (merge.vault.driver): BASE OURS THEIRS PATH
+    #[command(name = "merge-driver")]
+    MergeDriver {
+        base: PathBuf,
+        ours: PathBuf,
+        theirs: PathBuf,
+        path: String,
+    },
+    /// git's merge driver for derived vaults: keeps ours; vault sync makes them again
+    #[command(name = "merge-derived", hide = true)]
+    MergeDerived {
+        base: PathBuf,
+        ours: PathBuf,
+        theirs: PathBuf,
+        path: String,
+    },
+    /// git's textconv (diff.vault.textconv): names and non-secret fields; for a secret, only
+    /// that it changed
+    #[command(name = "diff-text")]
+    DiffText { file: PathBuf },
 }
 
 #[derive(Subcommand)]

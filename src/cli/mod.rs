@@ -6,6 +6,7 @@ mod copy;
 mod entries;
 mod exec;
 mod export;
+mod git;
 mod keys;
 mod misc;
 mod output;
@@ -69,9 +70,13 @@ fn dispatch(cli: Cli) -> Result<()> {
             .transpose()?;
         return crate::tui::run(&paths, cli.lock_after, passphrase);
     };
+    run_command(&ctx, command)
+}
+
+fn run_command(ctx: &Context, command: Command) -> Result<()> {
     match command {
-        Command::Init { no_passphrase } => keys::init(&ctx, no_passphrase),
-        Command::Trust(action) => trust::run(&ctx, action),
+        Command::Init { no_passphrase } => keys::init(ctx, no_passphrase),
+        Command::Trust(action) => trust::run(ctx, action),
         Command::Keygen {
             output,
             keyring,
@@ -86,16 +91,16 @@ fn dispatch(cli: Cli) -> Result<()> {
             };
             keys::keygen(&to, &trust)
         }
-        Command::Recipients(action) => recipients::run(&ctx, action),
-        Command::Agent(action) => agent::run(&ctx, action),
-        Command::List { json } => entries::list(&ctx, json),
-        Command::Show { name, reveal } => entries::show(&ctx, &name, reveal),
+        Command::Recipients(action) => recipients::run(ctx, action),
+        Command::Agent(action) => agent::run(ctx, action),
+        Command::List { json } => entries::list(ctx, json),
+        Command::Show { name, reveal } => entries::show(ctx, &name, reveal),
         Command::Add {
             name,
             fields,
             generate,
             totp,
-        } => entries::add(&ctx, name, &fields, generate, totp),
+        } => entries::add(ctx, name, &fields, generate, totp),
         Command::Edit {
             name,
             fields,
@@ -110,9 +115,9 @@ fn dispatch(cli: Cli) -> Result<()> {
                 (false, true) => entries::TotpChange::Remove,
                 (false, false) => entries::TotpChange::Keep,
             };
-            entries::edit(&ctx, name, &fields, password, generate, rename, totp)
+            entries::edit(ctx, name, &fields, password, generate, rename, totp)
         }
-        Command::Rm { name, yes } => entries::remove(&ctx, &name, yes),
+        Command::Rm { name, yes } => entries::remove(ctx, &name, yes),
         Command::Export {
             name,
             field,
@@ -120,7 +125,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             no_newline,
             output,
         } => export::run(
-            &ctx,
+            ctx,
             &name,
             field.as_deref(),
             format,
@@ -131,20 +136,25 @@ fn dispatch(cli: Cli) -> Result<()> {
             names,
             env,
             command,
-        } => exec::run(&ctx, &names, &env, &command),
+        } => exec::run(ctx, &names, &env, &command),
         Command::Copy {
             name,
             field,
             clear_after,
             osc52,
-        } => copy::run(&ctx, &name, field.as_deref(), clear_after, osc52),
+        } => copy::run(ctx, &name, field.as_deref(), clear_after, osc52),
         Command::ClipboardHelper { .. } => Ok(()),
         Command::Generate {
             length,
             words,
             no_symbols,
         } => misc::generate(length, words, no_symbols),
-        Command::Check { fix } => recipients::check(&ctx, fix),
+        Command::Check { fix } => recipients::check(ctx, fix),
+        Command::Git(action) => git::run(ctx, action),
+        Command::Sync => git::sync(ctx),
+        Command::Conflicts => git::conflicts(ctx),
+        Command::Resolve { name, theirs, .. } => git::resolve(ctx, &name, theirs),
+        Command::Merge { other } => git::merge_copy(ctx, &other),
         Command::Completions { shell } => misc::completions(shell),
         Command::Man => misc::man(),
     }

@@ -21,6 +21,8 @@ use vault::secret::Secret;
 /// Rows PgUp/PgDn move.
 const PAGE: usize = 10;
 
+// One message at a time: boxing what a worker sends back would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Msg {
     Key(KeyEvent),
     Paste(String),

@@ -10,6 +10,7 @@ mod entries;
 mod errors;
 mod exec;
 mod export;
+mod git;
 mod hostile;
 mod hygiene;
 mod interop;

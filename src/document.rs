@@ -210,6 +210,20 @@ impl Entry {
         }
     }
 
+    /// The value of `field` as `inject`, `export`, `copy` and `exec` resolve it: `username`,
+    /// `password`, `url`, `notes`; `otp`, the TOTP code at `now` (Unix seconds), and `totp`, the
+    /// key itself, when the entry has one; then the entry's own fields.
+    pub fn value(&self, field: &str, now: u64) -> Result<Secret, FieldError> {
+        if field == OTP && !self.totp.is_empty() {
+            return crate::otp::code_at(self.totp.expose(), now)
+                .map(|mut code| Secret::new(std::mem::take(&mut *code.digits)))
+                .map_err(FieldError::Otp);
+        }
+        self.field(field)
+            .map(Secret::from)
+            .ok_or(FieldError::Missing)
+    }
+
     /// Every field with its value: the standard four first, then the entry's own, sorted.
     pub fn all_fields(&self) -> Vec<(&str, &str)> {
         let mut all = vec![
@@ -221,6 +235,18 @@ impl Entry {
         all.extend(self.fields.iter().map(|(k, v)| (k.as_str(), v.expose())));
         all
     }
+}
+
+/// The field name that asks for an entry's current TOTP code.
+pub const OTP: &str = "otp";
+
+/// Why [`Entry::value`] has no value. Names nothing: the caller knows the entry and field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldError {
+    /// The entry has no such field.
+    Missing,
+    /// `otp` was asked of an entry whose TOTP key makes no codes.
+    Otp(crate::otp::OtpError),
 }
 
 /// Checks a new entry name: non-empty, no control characters, `/` only between group parts.

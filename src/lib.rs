@@ -19,6 +19,7 @@ pub mod otp;
 pub mod secret;
 pub mod signature;
 pub mod store;
+pub mod template;
 pub mod text;
 pub mod trust;
 pub mod writer;

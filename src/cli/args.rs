@@ -187,11 +187,27 @@ pub enum Command {
         command: Vec<std::ffi::OsString>,
     },
 
+    /// Fill in a template: each {{ vault://NAME/FIELD }} becomes that field's value (the field
+    /// is the part after the last /, so NAME may be a group path such as bank/checking)
+    #[command(
+        after_help = "A missing entry or field is exit 3, with nothing written anywhere.\n\n\
+        Example:\n  vault inject -i app.conf.tpl -o app.conf"
+    )]
+    Inject {
+        /// The template, or - for standard input
+        #[arg(short, long, value_name = "TEMPLATE")]
+        input: PathBuf,
+        /// Write to a new 0600 file instead of stdout (replacing it atomically)
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
+
     /// Put one field of an entry (default: password) on the clipboard; it is cleared after
     /// --clear-after seconds (default 30) if the clipboard still holds it
     Copy {
         name: String,
-        /// Which field: username, password, url, notes, or one of the entry's own
+        /// Which field: username, password, url, notes, otp (the current TOTP code), totp (the
+        /// key), or one of the entry's own
         #[arg(short, long, value_name = "FIELD")]
         field: Option<String>,
         /// Seconds until the clipboard is cleared, if it still holds the value; 0: never

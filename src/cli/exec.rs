@@ -5,13 +5,12 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::process::Command;
 
-use zeroize::Zeroizing;
-
 use super::entries::no_entry;
 use super::export::{derived_var, job_fields, value};
 use super::{Context, Prompting};
 use vault::error::{Error, Result};
 use vault::os;
+use vault::secret::Secret;
 
 /// `--env VAR=NAME.FIELD`, parsed.
 struct Mapping {
@@ -45,8 +44,8 @@ pub fn run(
     drop(identity);
 
     // Where each variable came from, so a clash names both sources.
-    let mut env: BTreeMap<String, (String, Zeroizing<String>)> = BTreeMap::new();
-    let mut put = |var: String, source: String, value: Zeroizing<String>| {
+    let mut env: BTreeMap<String, (String, Secret)> = BTreeMap::new();
+    let mut put = |var: String, source: String, value: Secret| {
         if let Some((first, _)) = env.get(&var) {
             return Err(Error::Usage(format!(
                 "{var} would be set twice: by {first} and by {source}; map one with --env"
@@ -86,7 +85,7 @@ pub fn run(
     let mut child = Command::new(program);
     child.args(args);
     for (var, (_, value)) in &env {
-        child.env(var, value.as_str());
+        child.env(var, value.expose());
     }
     let failure = os::exec(&mut child);
     Err(Error::other(format!(

@@ -6,6 +6,7 @@ mod copy;
 mod entries;
 mod exec;
 mod export;
+mod inject;
 mod keys;
 mod misc;
 mod output;
@@ -132,6 +133,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             env,
             command,
         } => exec::run(&ctx, &names, &env, &command),
+        Command::Inject { input, output } => inject::run(&ctx, &input, output.as_deref()),
         Command::Copy {
             name,
             field,

@@ -689,10 +689,10 @@ impl Main {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use vault::document::Entry;
-    use vault::identity;
     use ratatui::crossterm::event::KeyModifiers;
     use std::path::PathBuf;
+    use vault::document::Entry;
+    use vault::identity;
 
     pub fn identity() -> Arc<Identity> {
         let new = identity::generate();

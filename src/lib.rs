@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod atomic;
+pub mod audit;
 pub mod change;
 pub mod clipboard;
 pub mod credential_store;

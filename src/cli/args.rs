@@ -17,7 +17,8 @@ use vault::generate::DEFAULT_LENGTH;
     long_about = "A password vault for the terminal: one age-encrypted file that cron jobs read with keys of their own.\n\nWith no command, vault opens its terminal interface.",
     after_help = "Exit codes: 0 ok, 1 other failure, 2 usage, 3 no such entry or field, 4 cannot decrypt, \
                   5 identity file refused, 6 vault unreadable, 7 vault busy or changed meanwhile, \
-                  8 vault not written by a writer you trust."
+                  8 vault not written by a writer you trust, 10 audit found weak, reused, old or \
+                  breached passwords."
 )]
 pub struct Cli {
     /// The vault file [default: $XDG_DATA_HOME/vault/vault.age]
@@ -219,6 +220,15 @@ pub enum Command {
         osc52: bool,
     },
 
+    /// Find weak, reused, old and breached passwords: prints entry names and reasons, never a
+    /// password or its hash; exit 10 when it finds something, 0 when not
+    #[command(
+        after_help = "weak: zxcvbn scores it below 3 of 4 (under about 10^8 guesses). old: unchanged \
+        since the newest history entry, else since the entry was created. breached: its SHA-1 is \
+        in the Pwned Passwords file (SHA1:COUNT lines sorted by hash, searched on disk, not loaded)."
+    )]
+    Audit(AuditArgs),
+
     /// Print a random password or passphrase
     Generate {
         /// Characters in the password
@@ -310,6 +320,19 @@ pub enum TrustCommand {
         #[arg(short, long)]
         yes: bool,
     },
+}
+
+#[derive(Args)]
+pub struct AuditArgs {
+    /// A password unchanged for longer than this is old (e.g. 90d, 1y)
+    #[arg(long, value_name = "DURATION", default_value = "180d", value_parser = humantime::parse_duration)]
+    pub older_than: std::time::Duration,
+    /// The Pwned Passwords SHA-1 file (ordered by hash) to look each password up in
+    #[arg(long, value_name = "FILE")]
+    pub hibp: Option<PathBuf>,
+    /// A JSON array: name, findings, reused_with, age_days, breach_count
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args)]

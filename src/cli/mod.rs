@@ -2,6 +2,7 @@
 
 mod agent;
 mod args;
+mod audit;
 mod copy;
 mod entries;
 mod exec;
@@ -141,6 +142,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             osc52,
         } => copy::run(&ctx, &name, field.as_deref(), clear_after, osc52),
         Command::ClipboardHelper { .. } => Ok(()),
+        Command::Audit(args) => audit::run(&ctx, &args),
         Command::Generate {
             length,
             words,

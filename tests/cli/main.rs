@@ -3,6 +3,7 @@
 #![cfg(unix)]
 
 mod agent;
+mod audit;
 mod clipboard;
 mod common;
 mod crash;

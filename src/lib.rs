@@ -17,6 +17,7 @@ pub mod identity;
 pub mod lookup;
 pub mod os;
 pub mod otp;
+pub mod redact;
 pub mod secret;
 pub mod signature;
 pub mod store;

@@ -183,6 +183,11 @@ pub enum Command {
         /// Set VAR to one field of an entry instead (repeatable); FIELD may be otp
         #[arg(long = "env", value_name = "VAR=NAME.FIELD")]
         env: Vec<String>,
+        /// Pass the command's output through vault with every secret it was given (all but
+        /// usernames and URLs) replaced by <redacted>, line by line; vault then stays alive,
+        /// with the secrets in its memory, until the command ends
+        #[arg(long)]
+        redact: bool,
         /// The command to run and its arguments, after --
         #[arg(last = true, required = true, value_name = "COMMAND")]
         command: Vec<std::ffi::OsString>,

@@ -24,6 +24,7 @@ pub fn run(
     names: &[String],
     mappings: &[String],
     command: &[OsString],
+    redact: bool,
 ) -> Result<()> {
     let Some((program, args)) = command.split_first() else {
         return Err(Error::Usage("give the command to run after --".into()));
@@ -45,11 +46,17 @@ pub fn run(
 
     // Where each variable came from, so a clash names both sources.
     let mut env: BTreeMap<String, (String, Secret)> = BTreeMap::new();
-    let mut put = |var: String, source: String, value: Secret| {
+    // What --redact hides: every value but the entries' usernames and URLs, which the vault
+    // does not keep as secrets either.
+    let mut secrets: Vec<Secret> = Vec::new();
+    let mut put = |var: String, source: String, field: &str, value: Secret| {
         if let Some((first, _)) = env.get(&var) {
             return Err(Error::Usage(format!(
                 "{var} would be set twice: by {first} and by {source}; map one with --env"
             )));
+        }
+        if redact && !matches!(field, "username" | "url") {
+            secrets.push(value.clone());
         }
         env.insert(var, (source, value));
         Ok(())
@@ -68,7 +75,7 @@ pub fn run(
                 &field,
                 "map it with --env VAR=NAME.FIELD if you mean it",
             ) {
-                put(var, format!("{name}.{field}"), value)?;
+                put(var, format!("{name}.{field}"), &field, value)?;
             }
         }
     }
@@ -78,7 +85,7 @@ pub fn run(
             .get(&m.entry)
             .ok_or_else(|| no_entry(&m.entry, store.path()))?;
         let value = value(&m.entry, entry, &m.field)?;
-        put(m.var.clone(), format!("--env {}", m.var), value)?;
+        put(m.var.clone(), format!("--env {}", m.var), &m.field, value)?;
     }
     drop(doc);
 
@@ -86,6 +93,10 @@ pub fn run(
     child.args(args);
     for (var, (_, value)) in &env {
         child.env(var, value.expose());
+    }
+    drop(env);
+    if redact {
+        return super::redacted::run(&mut child, &secrets);
     }
     let failure = os::exec(&mut child);
     Err(Error::other(format!(

@@ -13,6 +13,7 @@ mod misc;
 mod output;
 mod prompt;
 mod recipients;
+mod redacted;
 mod trust;
 
 use std::ffi::OsString;
@@ -132,8 +133,9 @@ fn dispatch(cli: Cli) -> Result<()> {
         Command::Exec {
             names,
             env,
+            redact,
             command,
-        } => exec::run(&ctx, &names, &env, &command),
+        } => exec::run(&ctx, &names, &env, &command, redact),
         Command::Inject { input, output } => inject::run(&ctx, &input, output.as_deref()),
         Command::Copy {
             name,

@@ -17,6 +17,7 @@ mod interop;
 mod keys;
 mod lock_file;
 mod recipients;
+mod redact;
 mod terminal;
 mod totp;
 mod trust;

@@ -591,6 +591,36 @@ mod tests {
     }
 
     #[test]
+    fn values_resolve_standard_fields_totp_and_the_entry_own() {
+        let doc = parse(
+            r#"{"entries": {"a": {"username": "u", "password": "pw", "fields": {"pin": "1", "otp": "mine"},
+                "totp": "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"}, "b": {"fields": {"otp": "mine"}}}}"#,
+        )
+        .unwrap();
+        let (a, b) = (doc.entry("a").unwrap(), doc.entry("b").unwrap());
+        let value = |entry: &Entry, field| entry.value(field, 59).map(|v| v.expose().to_owned());
+        assert_eq!(value(a, "username").unwrap(), "u");
+        assert_eq!(value(a, "password").unwrap(), "pw");
+        assert_eq!(value(a, "pin").unwrap(), "1");
+        assert_eq!(
+            value(a, "otp").unwrap(),
+            "287082",
+            "the code, not a field of that name"
+        );
+        assert_eq!(
+            value(a, "totp").unwrap(),
+            "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+        );
+        assert_eq!(
+            value(b, "otp").unwrap(),
+            "mine",
+            "no TOTP key: the entry's own field"
+        );
+        assert_eq!(value(b, "totp"), Err(FieldError::Missing));
+        assert_eq!(value(a, "nope"), Err(FieldError::Missing));
+    }
+
+    #[test]
     fn names() {
         assert!(validate_name("bank/checking").is_ok());
         assert!(validate_name("my bank").is_ok());

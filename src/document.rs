@@ -305,6 +305,20 @@ impl Entry {
         }
     }
 
+    /// The value of `field` as `inject`, `export`, `copy` and `exec` resolve it: `username`,
+    /// `password`, `url`, `notes`; `otp`, the TOTP code at `now` (Unix seconds), and `totp`, the
+    /// key itself, when the entry has one; then the entry's own fields.
+    pub fn value(&self, field: &str, now: u64) -> Result<Secret, FieldError> {
+        if field == OTP && !self.totp.is_empty() {
+            return crate::otp::code_at(self.totp.expose(), now)
+                .map(|mut code| Secret::new(std::mem::take(&mut *code.digits)))
+                .map_err(FieldError::Otp);
+        }
+        self.field(field)
+            .map(Secret::from)
+            .ok_or(FieldError::Missing)
+    }
+
     /// Every field with its value: the standard four first, then the entry's own, sorted.
     pub fn all_fields(&self) -> Vec<(&str, &str)> {
         let mut all = vec![
@@ -316,6 +330,18 @@ impl Entry {
         all.extend(self.fields.iter().map(|(k, v)| (k.as_str(), v.expose())));
         all
     }
+}
+
+/// The field name that asks for an entry's current TOTP code.
+pub const OTP: &str = "otp";
+
+/// Why [`Entry::value`] has no value. Names nothing: the caller knows the entry and field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldError {
+    /// The entry has no such field.
+    Missing,
+    /// `otp` was asked of an entry whose TOTP key makes no codes.
+    Otp(crate::otp::OtpError),
 }
 
 /// Checks a new entry name: non-empty, no control characters, `/` only between group parts.
@@ -668,6 +694,36 @@ mod tests {
         let shown = format!("{doc:?}");
         assert!(shown.contains("bank") && shown.contains("pin"), "{shown}");
         assert!(!shown.contains("hunter"), "{shown}");
+    }
+
+    #[test]
+    fn values_resolve_standard_fields_totp_and_the_entry_own() {
+        let doc = parse(
+            r#"{"entries": {"a": {"username": "u", "password": "pw", "fields": {"pin": "1", "otp": "mine"},
+                "totp": "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"}, "b": {"fields": {"otp": "mine"}}}}"#,
+        )
+        .unwrap();
+        let (a, b) = (doc.entry("a").unwrap(), doc.entry("b").unwrap());
+        let value = |entry: &Entry, field| entry.value(field, 59).map(|v| v.expose().to_owned());
+        assert_eq!(value(a, "username").unwrap(), "u");
+        assert_eq!(value(a, "password").unwrap(), "pw");
+        assert_eq!(value(a, "pin").unwrap(), "1");
+        assert_eq!(
+            value(a, "otp").unwrap(),
+            "287082",
+            "the code, not a field of that name"
+        );
+        assert_eq!(
+            value(a, "totp").unwrap(),
+            "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+        );
+        assert_eq!(
+            value(b, "otp").unwrap(),
+            "mine",
+            "no TOTP key: the entry's own field"
+        );
+        assert_eq!(value(b, "totp"), Err(FieldError::Missing));
+        assert_eq!(value(a, "nope"), Err(FieldError::Missing));
     }
 
     #[test]

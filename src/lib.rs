@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod atomic;
+pub mod audit;
 pub mod change;
 pub mod clipboard;
 pub mod credential_store;
@@ -18,10 +19,12 @@ pub mod lookup;
 pub mod merge;
 pub mod os;
 pub mod otp;
+pub mod redact;
 pub mod scope;
 pub mod secret;
 pub mod signature;
 pub mod store;
+pub mod template;
 pub mod text;
 pub mod trust;
 pub mod writer;

@@ -17,7 +17,8 @@ use vault::generate::DEFAULT_LENGTH;
     long_about = "A password vault for the terminal: one age-encrypted file that cron jobs read with keys of their own.\n\nWith no command, vault opens its terminal interface.",
     after_help = "Exit codes: 0 ok, 1 other failure, 2 usage, 3 no such entry or field, 4 cannot decrypt, \
                   5 identity file refused, 6 vault unreadable, 7 vault busy or changed meanwhile, \
-                  8 vault not written by a writer you trust."
+                  8 vault not written by a writer you trust, 10 audit found weak, reused, old or \
+                  breached passwords."
 )]
 pub struct Cli {
     /// The vault file [default: $XDG_DATA_HOME/vault/vault.age]
@@ -182,16 +183,37 @@ pub enum Command {
         /// Set VAR to one field of an entry instead (repeatable); FIELD may be otp
         #[arg(long = "env", value_name = "VAR=NAME.FIELD")]
         env: Vec<String>,
+        /// Pass the command's output through vault with every secret it was given (all but
+        /// usernames and URLs) replaced by <redacted>, line by line; vault then stays alive,
+        /// with the secrets in its memory, until the command ends
+        #[arg(long)]
+        redact: bool,
         /// The command to run and its arguments, after --
         #[arg(last = true, required = true, value_name = "COMMAND")]
         command: Vec<std::ffi::OsString>,
+    },
+
+    /// Fill in a template: each {{ vault://NAME/FIELD }} becomes that field's value (the field
+    /// is the part after the last /, so NAME may be a group path such as bank/checking)
+    #[command(
+        after_help = "A missing entry or field is exit 3, with nothing written anywhere.\n\n\
+        Example:\n  vault inject -i app.conf.tpl -o app.conf"
+    )]
+    Inject {
+        /// The template, or - for standard input
+        #[arg(short, long, value_name = "TEMPLATE")]
+        input: PathBuf,
+        /// Write to a new 0600 file instead of stdout (replacing it atomically)
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
 
     /// Put one field of an entry (default: password) on the clipboard; it is cleared after
     /// --clear-after seconds (default 30) if the clipboard still holds it
     Copy {
         name: String,
-        /// Which field: username, password, url, notes, or one of the entry's own
+        /// Which field: username, password, url, notes, otp (the current TOTP code), totp (the
+        /// key), or one of the entry's own
         #[arg(short, long, value_name = "FIELD")]
         field: Option<String>,
         /// Seconds until the clipboard is cleared, if it still holds the value; 0: never
@@ -202,6 +224,15 @@ pub enum Command {
         #[arg(long)]
         osc52: bool,
     },
+
+    /// Find weak, reused, old and breached passwords: prints entry names and reasons, never a
+    /// password or its hash; exit 10 when it finds something, 0 when not
+    #[command(
+        after_help = "weak: zxcvbn scores it below 3 of 4 (under about 10^8 guesses). old: unchanged \
+        since the newest history entry, else since the entry was created. breached: its SHA-1 is \
+        in the Pwned Passwords file (SHA1:COUNT lines sorted by hash, searched on disk, not loaded)."
+    )]
+    Audit(AuditArgs),
 
     /// Print a random password or passphrase
     Generate {
@@ -378,6 +409,19 @@ pub enum TrustCommand {
         #[arg(short, long)]
         yes: bool,
     },
+}
+
+#[derive(Args)]
+pub struct AuditArgs {
+    /// A password unchanged for longer than this is old (e.g. 90d, 1y)
+    #[arg(long, value_name = "DURATION", default_value = "180d", value_parser = humantime::parse_duration)]
+    pub older_than: std::time::Duration,
+    /// The Pwned Passwords SHA-1 file (ordered by hash) to look each password up in
+    #[arg(long, value_name = "FILE")]
+    pub hibp: Option<PathBuf>,
+    /// A JSON array: name, findings, reused_with, age_days, breach_count
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Args)]

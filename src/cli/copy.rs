@@ -7,7 +7,6 @@ use super::entries::no_entry;
 use super::{Context, Prompting};
 use vault::clipboard;
 use vault::error::{Error, Result};
-use vault::secret::Secret;
 
 pub fn run(
     ctx: &Context,
@@ -22,10 +21,7 @@ pub fn run(
         .load_entry(&identity, name)?
         .ok_or_else(|| no_entry(name, store.path()))?;
     let field = field.unwrap_or("password");
-    let value = Secret::from(entry.field(field).ok_or_else(|| Error::NoField {
-        entry: name.to_owned(),
-        field: field.to_owned(),
-    })?);
+    let value = super::export::value(name, &entry, field)?;
     match clipboard::copy(&value, Duration::from_secs(clear_after)) {
         Ok(()) if clear_after == 0 => {
             eprintln!(

@@ -5,13 +5,12 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::process::Command;
 
-use zeroize::Zeroizing;
-
 use super::entries::no_entry;
 use super::export::{derived_var, job_fields, value};
 use super::{Context, Prompting};
 use vault::error::{Error, Result};
 use vault::os;
+use vault::secret::Secret;
 
 /// `--env VAR=NAME.FIELD`, parsed.
 struct Mapping {
@@ -25,6 +24,7 @@ pub fn run(
     names: &[String],
     mappings: &[String],
     command: &[OsString],
+    redact: bool,
 ) -> Result<()> {
     let Some((program, args)) = command.split_first() else {
         return Err(Error::Usage("give the command to run after --".into()));
@@ -45,12 +45,18 @@ pub fn run(
     drop(identity);
 
     // Where each variable came from, so a clash names both sources.
-    let mut env: BTreeMap<String, (String, Zeroizing<String>)> = BTreeMap::new();
-    let mut put = |var: String, source: String, value: Zeroizing<String>| {
+    let mut env: BTreeMap<String, (String, Secret)> = BTreeMap::new();
+    // What --redact hides: every value but the entries' usernames and URLs, which the vault
+    // does not keep as secrets either.
+    let mut secrets: Vec<Secret> = Vec::new();
+    let mut put = |var: String, source: String, field: &str, value: Secret| {
         if let Some((first, _)) = env.get(&var) {
             return Err(Error::Usage(format!(
                 "{var} would be set twice: by {first} and by {source}; map one with --env"
             )));
+        }
+        if redact && !matches!(field, "username" | "url") {
+            secrets.push(value.clone());
         }
         env.insert(var, (source, value));
         Ok(())
@@ -69,7 +75,7 @@ pub fn run(
                 &field,
                 "map it with --env VAR=NAME.FIELD if you mean it",
             ) {
-                put(var, format!("{name}.{field}"), value)?;
+                put(var, format!("{name}.{field}"), &field, value)?;
             }
         }
     }
@@ -79,14 +85,18 @@ pub fn run(
             .get(&m.entry)
             .ok_or_else(|| no_entry(&m.entry, store.path()))?;
         let value = value(&m.entry, entry, &m.field)?;
-        put(m.var.clone(), format!("--env {}", m.var), value)?;
+        put(m.var.clone(), format!("--env {}", m.var), &m.field, value)?;
     }
     drop(doc);
 
     let mut child = Command::new(program);
     child.args(args);
     for (var, (_, value)) in &env {
-        child.env(var, value.as_str());
+        child.env(var, value.expose());
+    }
+    drop(env);
+    if redact {
+        return super::redacted::run(&mut child, &secrets);
     }
     let failure = os::exec(&mut child);
     Err(Error::other(format!(

@@ -8,11 +8,10 @@ use super::args::ExportFormat;
 use super::entries::no_entry;
 use super::{Context, Prompting, output};
 use vault::atomic::{self, Mode};
-use vault::document::Entry;
+use vault::document::{Entry, FieldError, OTP};
 use vault::error::{Error, Result};
 use vault::otp;
-use vault::secret::SecretBuf;
-use zeroize::Zeroizing;
+use vault::secret::{Secret, SecretBuf};
 
 pub fn run(
     ctx: &Context,
@@ -39,10 +38,15 @@ pub fn run(
     if no_newline && bytes.last() == Some(&b'\n') {
         bytes.pop();
     }
+    deliver(&bytes, to_file)
+}
+
+/// A job's output: to stdout, or to a new private (0600) file that replaces `to_file` atomically.
+pub fn deliver(bytes: &[u8], to_file: Option<&Path>) -> Result<()> {
     match to_file {
-        Some(path) => atomic::write(path, &bytes, Mode::Private)
+        Some(path) => atomic::write(path, bytes, Mode::Private)
             .map_err(|e| Error::io(format!("cannot write {}", path.display()), e)),
-        None => output::stdout(&bytes),
+        None => output::stdout(bytes),
     }
 }
 
@@ -60,7 +64,7 @@ fn render(
                 Ok(value) => value,
                 Err(err) => return Ok(Err(err)),
             };
-            out.write_all(value.as_bytes())?;
+            out.write_all(value.expose().as_bytes())?;
             out.write_all(b"\n")?;
         }
         ExportFormat::Json => {
@@ -87,7 +91,7 @@ fn render(
                     continue;
                 };
                 write!(out, "{var}=")?;
-                vault::text::write_single_quoted(out, value)?;
+                vault::text::write_single_quoted(out, value.expose())?;
                 out.write_all(b"\n")?;
             }
         }
@@ -95,41 +99,31 @@ fn render(
     Ok(Ok(()))
 }
 
-/// One value a job can ask of an entry: a stored field, or `otp`, the entry's TOTP code now.
-pub fn value(name: &str, entry: &Entry, field: &str) -> Result<Zeroizing<String>> {
-    if field == OTP && !entry.totp.is_empty() {
-        return otp_code(name, entry);
-    }
-    entry
-        .field(field)
-        .map(|value| Zeroizing::new(value.to_owned()))
-        .ok_or_else(|| Error::NoField {
+/// [`Entry::value`], with the error a command reports (a missing field is exit 3).
+pub fn value(name: &str, entry: &Entry, field: &str) -> Result<Secret> {
+    entry.value(field, otp::now()).map_err(|err| match err {
+        FieldError::Missing => Error::NoField {
             entry: name.to_owned(),
             field: field.to_owned(),
-        })
+        },
+        FieldError::Otp(reason) => {
+            Error::other(format!("entry '{name}' has an unusable totp: {reason}"))
+        }
+    })
 }
 
 /// Everything a job gets of an entry when it names no field: the stored fields and, when the
 /// entry has a TOTP key, the current code as `otp` (the key itself stays in the vault).
-pub fn job_fields(name: &str, entry: &Entry) -> Result<Vec<(String, Zeroizing<String>)>> {
-    let mut fields: Vec<(String, Zeroizing<String>)> = entry
+pub fn job_fields(name: &str, entry: &Entry) -> Result<Vec<(String, Secret)>> {
+    let mut fields: Vec<(String, Secret)> = entry
         .all_fields()
         .into_iter()
-        .map(|(key, value)| (key.to_owned(), Zeroizing::new(value.to_owned())))
+        .map(|(key, value)| (key.to_owned(), Secret::from(value)))
         .collect();
     if !entry.totp.is_empty() {
-        fields.push((OTP.to_owned(), otp_code(name, entry)?));
+        fields.push((OTP.to_owned(), value(name, entry, OTP)?));
     }
     Ok(fields)
-}
-
-/// The field name that asks for the current TOTP code.
-pub const OTP: &str = "otp";
-
-fn otp_code(name: &str, entry: &Entry) -> Result<Zeroizing<String>> {
-    otp::current(entry.totp.expose())
-        .map(|code| code.digits)
-        .map_err(|reason| Error::other(format!("entry '{name}' has an unusable totp: {reason}")))
 }
 
 /// `bank/checking` -> `BANK_CHECKING`: upper case, every other character `_`, never a leading digit.

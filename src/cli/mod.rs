@@ -2,16 +2,19 @@
 
 mod agent;
 mod args;
+mod audit;
 mod copy;
 mod entries;
 mod exec;
 mod export;
 mod git;
+mod inject;
 mod keys;
 mod misc;
 mod output;
 mod prompt;
 mod recipients;
+mod redacted;
 mod trust;
 
 use std::ffi::OsString;
@@ -135,8 +138,10 @@ fn run_command(ctx: &Context, command: Command) -> Result<()> {
         Command::Exec {
             names,
             env,
+            redact,
             command,
-        } => exec::run(ctx, &names, &env, &command),
+        } => exec::run(ctx, &names, &env, &command, redact),
+        Command::Inject { input, output } => inject::run(ctx, &input, output.as_deref()),
         Command::Copy {
             name,
             field,
@@ -144,6 +149,7 @@ fn run_command(ctx: &Context, command: Command) -> Result<()> {
             osc52,
         } => copy::run(ctx, &name, field.as_deref(), clear_after, osc52),
         Command::ClipboardHelper { .. } => Ok(()),
+        Command::Audit(args) => audit::run(ctx, &args),
         Command::Generate {
             length,
             words,

@@ -3,6 +3,7 @@
 #![cfg(unix)]
 
 mod agent;
+mod audit;
 mod clipboard;
 mod common;
 mod crash;
@@ -13,10 +14,12 @@ mod export;
 mod git;
 mod hostile;
 mod hygiene;
+mod inject;
 mod interop;
 mod keys;
 mod lock_file;
 mod recipients;
+mod redact;
 mod scopes;
 mod terminal;
 mod totp;

@@ -87,6 +87,8 @@ pub struct Main {
     pub overlay: Option<Overlay>,
     /// Why the vault may be read but not changed: no writer this user trusts signed it.
     pub read_only: Option<String>,
+    /// Weak, reused and old passwords, by entry: marks in the list.
+    pub findings: super::effects::Findings,
 }
 
 pub enum Overlay {
@@ -156,6 +158,13 @@ impl App {
                 }
                 vec![]
             }
+            // Findings come from a worker of their own, whatever else is under way.
+            Msg::Done(Done::Audited(findings)) => {
+                if let Screen::Main(main) = &mut self.screen {
+                    main.findings = findings;
+                }
+                vec![]
+            }
             Msg::Done(done) => {
                 self.busy = None;
                 self.done(done)
@@ -185,6 +194,7 @@ impl App {
                         Effect::CreateAll { .. } | Effect::CreateVault { .. } => "creating",
                         Effect::Open { .. } => "unlocking",
                         Effect::Copy { .. } | Effect::Osc52(_) => "copying",
+                        Effect::Audit(_) => "checking passwords",
                     });
                 }
                 effects
@@ -243,9 +253,11 @@ impl App {
                     main.read_only = Some(untrusted.signer.clone());
                     main.overlay = Some(Overlay::Untrusted(untrusted));
                 }
+                let audit = main.audit();
                 self.screen = Screen::Main(Box::new(main));
                 // Idle time counts from here: an unlock can take longer than the lock delay.
                 self.last_input = Instant::now();
+                return vec![audit];
             }
             Done::Opened(Ok(Opened {
                 identity,
@@ -255,9 +267,12 @@ impl App {
                 self.screen = Screen::Setup(Setup::new(Some(identity)));
             }
             Done::Opened(Err(err)) => self.open_failed(err),
+            // Taken by `update` before it gets here.
+            Done::Audited(_) => {}
             Done::Saved { result, select } => {
                 if let Screen::Main(main) = &mut self.screen {
                     self.status = main.saved(result, select);
+                    return vec![main.audit()];
                 }
             }
             Done::Copied {
@@ -288,6 +303,7 @@ impl App {
                                 text: "read the vault again".into(),
                                 error: false,
                             });
+                            return vec![main.audit()];
                         }
                         Err(err) => {
                             self.status = Some(Status {
@@ -437,7 +453,13 @@ impl Main {
             revealed: false,
             overlay: None,
             read_only: None,
+            findings: super::effects::Findings::new(),
         }
+    }
+
+    /// The effect that finds what the list marks, for the document as it is now.
+    pub fn audit(&self) -> Effect {
+        Effect::Audit(Box::new(self.doc.clone()))
     }
 
     pub fn selected_name(&self) -> Option<&str> {

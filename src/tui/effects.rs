@@ -33,6 +33,9 @@ pub enum Effect {
     Copy { value: Secret, what: &'static str },
     /// Send a value through the terminal (OSC 52): done by the loop, which owns the terminal.
     Osc52(Secret),
+    /// Find weak, reused and old passwords, for the marks in the list (zxcvbn takes its time:
+    /// never on the thread that draws).
+    Audit(Box<Document>),
 }
 
 pub enum Done {
@@ -42,12 +45,20 @@ pub enum Done {
         select: Option<String>,
     },
     Reloaded(Result<Document>),
+    /// Each entry with findings, by name.
+    Audited(Findings),
     /// `Err` carries the value back, for the terminal fallback.
     Copied {
         what: &'static str,
         result: std::result::Result<(), Secret>,
     },
 }
+
+/// Audit findings by entry name.
+pub type Findings = std::collections::BTreeMap<String, Vec<vault::audit::Finding>>;
+
+/// How old a password may get before the list marks it (as `vault audit`'s default).
+const OLD_AFTER: std::time::Duration = std::time::Duration::from_secs(180 * 86_400);
 
 pub struct Opened {
     pub identity: Arc<Identity>,
@@ -106,6 +117,11 @@ pub fn run(effect: Effect, paths: &Paths) -> Option<Done> {
             result: vault::clipboard::copy(&value, vault::clipboard::DEFAULT_CLEAR_AFTER)
                 .map_err(|_| value),
         },
+        Effect::Audit(doc) => {
+            let reports = vault::audit::audit(&doc, OLD_AFTER, std::time::SystemTime::now(), None)
+                .unwrap_or_default();
+            Done::Audited(reports.into_iter().map(|r| (r.name, r.findings)).collect())
+        }
         Effect::Osc52(value) => {
             vault::clipboard::send_osc52(&value).ok();
             return None;

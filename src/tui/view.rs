@@ -323,19 +323,37 @@ fn draw_list(main: &Main, frame: &mut Frame, area: Rect, theme: Theme) {
         .map(|name| {
             // Groups read as a dim prefix: "bank/" checking.
             let shown = printable(name, false);
-            let line = match shown.rfind('/') {
+            let mut line = match shown.rfind('/') {
                 Some(i) => Line::from(vec![
                     Span::styled(shown[..=i].to_owned(), theme.dim()),
                     Span::raw(shown[i + 1..].to_owned()),
                 ]),
                 None => Line::raw(shown.into_owned()),
             };
+            // A mark for what `vault audit` would say: w weak, r reused, o old.
+            if let Some(findings) = main.findings.get(name) {
+                line.push_span(Span::styled(format!(" {}", marks(findings)), theme.error()));
+            }
             ListItem::new(line)
         })
         .collect();
     let list = List::new(items).highlight_style(theme.selected());
     let mut state = ListState::default().with_selected(Some(main.selected - first));
     frame.render_stateful_widget(list, rows, &mut state);
+}
+
+/// One letter a finding: w weak, r reused, o old, b breached.
+fn marks(findings: &[vault::audit::Finding]) -> String {
+    use vault::audit::Finding;
+    findings
+        .iter()
+        .map(|f| match f {
+            Finding::Weak => 'w',
+            Finding::Reused => 'r',
+            Finding::Old => 'o',
+            Finding::Breached => 'b',
+        })
+        .collect()
 }
 
 fn draw_details(main: &Main, clock: u64, frame: &mut Frame, area: Rect, theme: Theme) {
@@ -483,7 +501,7 @@ fn draw_untrusted(untrusted: &Untrusted, frame: &mut Frame, area: Rect, theme: T
 }
 
 fn draw_help(frame: &mut Frame, area: Rect, theme: Theme) {
-    let box_area = centered(area, 66, 22);
+    let box_area = centered(area, 66, 23);
     let (inner, block) = popup(frame, box_area, "keys", theme);
     frame.render_widget(block, box_area);
     let mut lines: Vec<Line> = BINDINGS
@@ -495,6 +513,10 @@ fn draw_help(frame: &mut Frame, area: Rect, theme: Theme) {
             ])
         })
         .collect();
+    lines.push(Line::styled(
+        "marks in the list: w weak, r reused, o old (vault audit)",
+        theme.dim(),
+    ));
     lines.push(Line::styled(
         "in a form: Tab/Shift-Tab move, Enter or Ctrl-S save,",
         theme.dim(),
@@ -719,6 +741,39 @@ mod tests {
             );
         }
         screen
+    }
+
+    #[test]
+    fn audit_findings_mark_the_list_once_the_worker_reports_them() {
+        use crate::tui::effects::{Done, Effect};
+        use vault::audit::Finding;
+        let mut app = main_app();
+        let Screen::Main(main) = &app.screen else {
+            panic!("main screen")
+        };
+        // The findings are worked out off the drawing thread, from the document as it is.
+        let Effect::Audit(doc) = main.audit() else {
+            panic!("an audit effect")
+        };
+        let found = vault::audit::audit(
+            &doc,
+            std::time::Duration::from_secs(180 * 86_400),
+            std::time::SystemTime::now(),
+            None,
+        )
+        .unwrap();
+        assert!(
+            found
+                .iter()
+                .any(|r| r.name == "bank/checking" && r.findings.contains(&Finding::Weak)),
+            "hunter2 is weak"
+        );
+        assert!(!render(&app, 80, 24).contains("checking w"));
+        app.update(Msg::Done(Done::Audited(
+            found.into_iter().map(|r| (r.name, r.findings)).collect(),
+        )));
+        let screen = render(&app, 80, 24);
+        assert!(screen.contains("checking w"), "{screen}");
     }
 
     #[test]

@@ -126,35 +126,13 @@ fn scope(
     if let Some(patterns) = patterns {
         vault::change::check_scope(patterns)?;
     }
-    let identity = ctx.identity(Prompting::IfTerminal)?;
-    let store = ctx.store()?;
-    let doc = store.load(&identity)?;
-    if !doc.recipients.iter().any(|r| r.name == name) {
-        return Err(Error::NoRecipient(name.to_owned()));
-    }
-    let recipients = doc
-        .recipients
-        .iter()
-        .map(|r| {
-            if r.name == name {
-                Recipient {
-                    only: patterns.map(<[String]>::to_vec),
-                    group: patterns
-                        .and_then(|_| group.map(str::to_owned).or_else(|| r.group.clone())),
-                    ..r.clone()
-                }
-            } else {
-                r.clone()
-            }
+    let (store, saved) = change_recipient(ctx, name, |r| {
+        Some(Recipient {
+            only: patterns.map(<[String]>::to_vec),
+            group: patterns.and_then(|_| group.map(str::to_owned).or_else(|| r.group.clone())),
+            ..r.clone()
         })
-        .collect();
-    let saved = store.apply(
-        &identity,
-        Change::Recipients {
-            seen: doc.recipients.clone(),
-            recipients,
-        },
-    )?;
+    })?;
     if patterns.is_some() {
         eprintln!(
             "vault: '{}' is granted {}; it reads {} (copies made before still hold what they \
@@ -170,6 +148,40 @@ fn scope(
         );
     }
     Ok(())
+}
+
+/// Replaces the recipient named `name` with what `edit` makes of it (`None`: removes it), as
+/// one change to the recipient list; returns the store and the document as saved.
+fn change_recipient(
+    ctx: &Context,
+    name: &str,
+    edit: impl Fn(&Recipient) -> Option<Recipient>,
+) -> Result<(vault::store::Store, vault::document::Document)> {
+    let identity = ctx.identity(Prompting::IfTerminal)?;
+    let store = ctx.store()?;
+    let doc = store.load(&identity)?;
+    if !doc.recipients.iter().any(|r| r.name == name) {
+        return Err(Error::NoRecipient(name.to_owned()));
+    }
+    let recipients = doc
+        .recipients
+        .iter()
+        .filter_map(|r| {
+            if r.name == name {
+                edit(r)
+            } else {
+                Some(r.clone())
+            }
+        })
+        .collect();
+    let saved = store.apply(
+        &identity,
+        Change::Recipients {
+            seen: doc.recipients.clone(),
+            recipients,
+        },
+    )?;
+    Ok((store, saved))
 }
 
 /// `vault check [--fix]`.
@@ -242,25 +254,7 @@ fn keys(n: usize) -> String {
 }
 
 fn remove(ctx: &Context, name: &str) -> Result<()> {
-    let identity = ctx.identity(Prompting::IfTerminal)?;
-    let store = ctx.store()?;
-    let doc = store.load(&identity)?;
-    if !doc.recipients.iter().any(|r| r.name == name) {
-        return Err(Error::NoRecipient(name.to_owned()));
-    }
-    let recipients = doc
-        .recipients
-        .iter()
-        .filter(|r| r.name != name)
-        .cloned()
-        .collect();
-    let saved = store.apply(
-        &identity,
-        Change::Recipients {
-            seen: doc.recipients.clone(),
-            recipients,
-        },
-    )?;
+    let (store, saved) = change_recipient(ctx, name, |_| None)?;
     eprintln!(
         "vault: removed recipient '{name}'; the vault is encrypted to {} keys (copies made before, {} among them, still open with the old key)",
         saved.recipients.len(),

@@ -140,6 +140,26 @@ impl Sandbox {
         (path, public)
     }
 
+    /// A new job key made with `vault keygen --trust`, pinned to the sandbox's writer key;
+    /// returns its path and public key.
+    pub fn pinned_job_key(&self, name: &str) -> (PathBuf, String) {
+        let writer = stdout_of(&self.vault(&["trust", "show"]).assert().success());
+        let path = self.path(name);
+        let public = stdout_of(
+            &self
+                .vault(&[
+                    "keygen",
+                    "-o",
+                    path.to_str().unwrap(),
+                    "--trust",
+                    writer.trim(),
+                ])
+                .assert()
+                .success(),
+        );
+        (path, public.trim().to_owned())
+    }
+
     /// Writes `json` as the vault, encrypted by the real `age` CLI to the sandbox's identity,
     /// then adopts it as its owner would (`vault trust accept --yes`), so later commands accept
     /// it. A document vault cannot read (broken, too new) is left exactly as written.

@@ -21,20 +21,8 @@ fn vault_and_job() -> (Sandbox, PathBuf, String) {
     ] {
         s.add(name, pw);
     }
-    let writer = stdout_of(&s.vault(&["trust", "show"]).assert().success());
-    let job = s.path("job.txt");
-    let public = stdout_of(
-        &s.vault(&[
-            "keygen",
-            "-o",
-            job.to_str().unwrap(),
-            "--trust",
-            writer.trim(),
-        ])
-        .assert()
-        .success(),
-    );
-    (s, job, public.trim().to_owned())
+    let (job, public) = s.pinned_job_key("job.txt");
+    (s, job, public)
 }
 
 fn derived(s: &Sandbox, name: &str) -> PathBuf {

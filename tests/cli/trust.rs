@@ -49,18 +49,7 @@ fn forge(s: &Sandbox, reader: &Path) -> std::path::PathBuf {
 fn operator_and_pinned_job() -> (Sandbox, std::path::PathBuf) {
     let s = Sandbox::init();
     s.add("bank", "pw-bank");
-    let job = s.path("job.txt");
-    let public = stdout_of(
-        &s.vault(&[
-            "keygen",
-            "-o",
-            job.to_str().unwrap(),
-            "--trust",
-            &writer_of(&s),
-        ])
-        .assert()
-        .success(),
-    );
+    let (job, public) = s.pinned_job_key("job.txt");
     s.vault(&["recipients", "add", public.trim(), "--name", "job"])
         .assert()
         .success();

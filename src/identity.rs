@@ -1,6 +1,7 @@
 //! Identities: the private keys that open a vault. Reading one checks the file's permissions
-//! first, then accepts an age identity file, the same encrypted with a passphrase (as `age -p`
-//! writes it), or an OpenSSH private key (ed25519, rsa; encrypted or not).
+//! first, then accepts an age identity file (X25519 keys, and plugin identities whose plugin is
+//! on PATH), the same encrypted with a passphrase (as `age -p` writes it), or an OpenSSH private
+//! key (ed25519, rsa; encrypted or not).
 
 use std::fs;
 use std::io::{Read, Write};
@@ -28,7 +29,8 @@ pub struct Identity {
     path: PathBuf,
     keys: Vec<AgeIdentity>,
     recipients: Vec<String>,
-    /// Behind a lock: an SSH key's writer key file is made at the first save, through `&self`.
+    /// Behind a lock: an SSH or plugin key's writer key file is made at the first save, through
+    /// `&self`.
     writer: Mutex<Writer>,
     trust: Trust,
 }
@@ -38,7 +40,8 @@ pub struct Identity {
 pub enum Writer {
     /// A key in hand: derived from an age identity, read from its file, or held by the agent.
     Key(Arc<dyn Signer>),
-    /// An SSH key's writer key file, not made yet: made at the first save that needs it.
+    /// An SSH or plugin key's writer key file, not made yet: made at the first save that needs
+    /// it.
     NotYet(PathBuf),
 }
 
@@ -86,8 +89,8 @@ impl Identity {
         &self.trust
     }
 
-    /// What signs this identity's saves; an SSH key's writer key file is made here when it
-    /// does not exist yet (0600, beside the key).
+    /// What signs this identity's saves; an SSH or plugin key's writer key file is made here
+    /// when it does not exist yet (0600, beside the key).
     pub fn signer(&self) -> Result<Arc<dyn Signer>> {
         let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let file = match &*writer {
@@ -285,6 +288,18 @@ pub fn recipients_in_file(path: &Path) -> Result<Vec<String>> {
     if text.contains("AGE-SECRET-KEY-") {
         return parse_age(path, text).map(|identity| identity.recipients);
     }
+    if text.contains("AGE-PLUGIN-") {
+        // Its plugin is not needed, nor run: the recipients are in its comments, or nowhere.
+        let keys = plugin_recipients_in(text);
+        if keys.is_empty() {
+            return Err(Error::Usage(format!(
+                "{} names no recipient for its plugin identity: give the plugin's recipient \
+                 (age1NAME1…) instead",
+                path.display()
+            )));
+        }
+        return Ok(keys);
+    }
     let mut keys = Vec::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -367,9 +382,14 @@ pub fn parse_age(path: &Path, text: &str) -> Result<Identity> {
     let mut keys: Vec<AgeIdentity> = Vec::new();
     let mut recipients = Vec::new();
     let mut writer = None;
+    let mut plugin_lines = Vec::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if crypto::is_plugin_identity(line) {
+            plugin_lines.push((number + 1, line));
             continue;
         }
         let key: age::x25519::Identity = line.parse().map_err(|_| {
@@ -387,21 +407,55 @@ pub fn parse_age(path: &Path, text: &str) -> Result<Identity> {
         }
         keys.push(Box::new(key));
     }
-    let Some(writer) = writer else {
-        return Err(invalid(path, "it holds no identity"));
+    if !plugin_lines.is_empty() {
+        keys.extend(
+            crypto::plugin_identities(&plugin_lines).map_err(|reason| invalid(path, reason))?,
+        );
+        // A plugin identity need not hold its public key: the one its file's comments name
+        // (as plugins write it) is how a save knows it keeps this identity's access.
+        recipients.extend(plugin_recipients_in(text));
+    }
+    let (writer, own) = match writer {
+        Some(derived) => {
+            let signer: Arc<dyn Signer> = Arc::new(derived);
+            let id = signer.id();
+            (Writer::Key(signer), Some(id))
+        }
+        // A plugin keeps its secret to itself: nothing to derive a writer key from.
+        None if !plugin_lines.is_empty() => writer_file(path)?,
+        None => return Err(invalid(path, "it holds no identity")),
     };
-    let signer: Arc<dyn Signer> = Arc::new(writer);
     Ok(Identity {
         path: path.to_owned(),
         keys,
         recipients,
         trust: Trust {
-            own: Some(signer.id()),
+            own,
             pins: trust::pins_in(path, text)?,
             list: TrustList::default(),
         },
-        writer: Mutex::new(Writer::Key(signer)),
+        writer: Mutex::new(writer),
     })
+}
+
+/// The plugin recipients (`age1NAME1…`) named in an identity file's comments, as plugins write
+/// them (`# recipient: …`, `#    Recipient: …`), for the plugins whose identities it holds.
+fn plugin_recipients_in(text: &str) -> Vec<String> {
+    let plugins: Vec<String> = text
+        .lines()
+        .filter_map(|line| crypto::plugin_of_identity(line.trim()))
+        .collect();
+    let mut found: Vec<String> = Vec::new();
+    for comment in text.lines().filter_map(|l| l.trim().strip_prefix('#')) {
+        for word in comment.split_whitespace() {
+            let word = word.to_lowercase();
+            let ours = crypto::plugin_of_recipient(&word).is_some_and(|p| plugins.contains(&p));
+            if ours && !found.contains(&word) {
+                found.push(word);
+            }
+        }
+    }
+    found
 }
 
 fn parse_encrypted(path: &Path, data: &[u8], ask: AskPassphrase) -> Result<Identity> {
@@ -476,7 +530,7 @@ fn parse_ssh(path: &Path, text: &str, ask: AskPassphrase) -> Result<Identity> {
             ));
         }
     };
-    let (writer, own) = ssh_writer(path)?;
+    let (writer, own) = writer_file(path)?;
     Ok(Identity {
         path: path.to_owned(),
         keys: vec![key],
@@ -490,8 +544,9 @@ fn parse_ssh(path: &Path, text: &str, ask: AskPassphrase) -> Result<Identity> {
     })
 }
 
-/// An SSH key cannot derive a writer key: it lives in a file of its own beside the key.
-fn ssh_writer(path: &Path) -> Result<(Writer, Option<WriterId>)> {
+/// An SSH or plugin key cannot derive a writer key: it lives in a file of its own beside the
+/// key (for a plugin, beside the identity file).
+fn writer_file(path: &Path) -> Result<(Writer, Option<WriterId>)> {
     let file = writer::key_file_for(path);
     if fs::symlink_metadata(&file).is_err() {
         return Ok((Writer::NotYet(file), None));

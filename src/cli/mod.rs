@@ -36,6 +36,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
     };
     os::harden_process();
+    vault::crypto::set_plugin_prompts(std::sync::Arc::new(prompt::PluginTerminal));
     if let Some(Command::ClipboardHelper { seconds }) = cli.command {
         return vault::clipboard::serve(std::time::Duration::from_secs(seconds));
     }
@@ -67,6 +68,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             .passphrase_file()
             .map(prompt::read_passphrase_file)
             .transpose()?;
+        vault::crypto::set_plugin_prompts(std::sync::Arc::new(prompt::PluginNoPrompts));
         return crate::tui::run(&paths, cli.lock_after, passphrase);
     };
     match command {

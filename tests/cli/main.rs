@@ -15,6 +15,7 @@ mod hygiene;
 mod interop;
 mod keys;
 mod lock_file;
+mod plugins;
 mod recipients;
 mod scopes;
 mod terminal;

@@ -172,8 +172,48 @@ pub fn create(path: &Path, passphrase: Option<&Secret>) -> Result<Identity> {
     parse_age(path, new.file_text.expose())
 }
 
+/// What marks an identity "path" as a systemd credential: `cred:NAME`, the file
+/// `$CREDENTIALS_DIRECTORY/NAME` that `LoadCredential=` / `LoadCredentialEncrypted=` hand a
+/// service.
+pub const SYSTEMD_CREDENTIAL_PREFIX: &str = "cred:";
+
+/// The name in `cred:NAME`, when `path` is one.
+pub fn systemd_credential_name(path: &Path) -> Option<&str> {
+    path.to_str()?.strip_prefix(SYSTEMD_CREDENTIAL_PREFIX)
+}
+
+/// Opens `cred:NAME` where systemd put it, checked as systemd lays it out (see
+/// `os::open_credential_file`); gives the file's real path with it.
+fn open_systemd_credential(path: &Path, name: &str) -> Result<(PathBuf, fs::File)> {
+    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        return Err(Error::Usage(format!(
+            "{} names no credential: NAME in cred:NAME is a file name, without / or ..",
+            path.display()
+        )));
+    }
+    let dir = std::env::var_os("CREDENTIALS_DIRECTORY")
+        .filter(|dir| Path::new(dir).is_absolute())
+        .ok_or_else(|| Error::IdentityRefused {
+            what: "identity",
+            path: path.to_owned(),
+            reason: "CREDENTIALS_DIRECTORY is not set (or not an absolute path)".into(),
+            hint: format!(
+                "cred:{name} is for a systemd service started with LoadCredentialEncrypted={name}:FILE; \
+                 elsewhere give the key file's path"
+            ),
+        })?;
+    let file = Path::new(&dir).join(name);
+    let opened = os::open_credential_file(Path::new(&dir), name)
+        .map_err(|problem| refusal(&file, "identity file", problem))?;
+    Ok((file, opened))
+}
+
 /// Reads the identity at `path`, asking for a passphrase if it is encrypted.
 pub fn load(path: &Path, ask: AskPassphrase) -> Result<Identity> {
+    if let Some(name) = systemd_credential_name(path) {
+        let (file, opened) = open_systemd_credential(path, name)?;
+        return parse(&file, &read_limited(&file, opened)?, ask);
+    }
     let data = if let Some(name) = credential_store::name_of(path) {
         credential_store::read(name)?
     } else {
@@ -185,6 +225,9 @@ pub fn load(path: &Path, ask: AskPassphrase) -> Result<Identity> {
 
 /// Whether an identity is there to load (a file, or a name in the credential store).
 pub fn exists(path: &Path) -> bool {
+    if let Some(name) = systemd_credential_name(path) {
+        return open_systemd_credential(path, name).is_ok();
+    }
     match credential_store::name_of(path) {
         Some(name) => credential_store::read(name).is_ok(),
         None => fs::symlink_metadata(path).is_ok(),

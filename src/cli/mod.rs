@@ -215,10 +215,11 @@ impl Context {
 
     /// The agent socket worth trying: none when an identity file was named and exists.
     pub fn agent_socket(&self) -> Option<PathBuf> {
-        let named = self
-            .identity
-            .as_deref()
-            .is_some_and(|p| vault::credential_store::name_of(p).is_some() || p.exists());
+        let named = self.identity.as_deref().is_some_and(|p| {
+            vault::credential_store::name_of(p).is_some()
+                || identity::systemd_credential_name(p).is_some()
+                || p.exists()
+        });
         if named {
             None
         } else {

@@ -6,6 +6,7 @@ mod agent;
 mod clipboard;
 mod common;
 mod crash;
+mod credentials;
 mod entries;
 mod errors;
 mod exec;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine: installs the tools the tests drive
-# (the age CLI, jq, ssh-keygen, script, tmux, Xvfb, xclip, oathtool, D-Bus and GNOME Keyring;
+# (the age CLI, jq, ssh-keygen, script, tmux, Xvfb, xclip, oathtool, D-Bus and GNOME Keyring,
+# setfacl and systemd-creds;
 # mingw-w64 and wine for the Windows build), cross-builds vault.exe, then runs the unit and
 # integration tests.
 set -euo pipefail
@@ -17,7 +18,7 @@ installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"
 }
 
-packages=(age jq openssh-client bsdutils tmux xvfb xclip oathtool dbus gnome-keyring gcc-mingw-w64-x86-64)
+packages=(age jq openssh-client bsdutils tmux xvfb xclip oathtool dbus gnome-keyring gcc-mingw-w64-x86-64 acl systemd)
 missing=()
 for package in "${packages[@]}"; do
     installed "$package" || missing+=("$package")
@@ -25,6 +26,12 @@ done
 [ ${#missing[@]} -eq 0 ] || install --no-install-recommends "${missing[@]}"
 # wine64 with what Debian recommends for it, as in every run tested here.
 installed wine || install wine64
+
+# A real age plugin for tests/cli/plugins.rs, built once (about a minute) and kept.
+plugins=target/test-plugins
+[ -x "$plugins/bin/age-plugin-unencrypted" ] ||
+    cargo install --locked --quiet age-plugin --version 0.7.0 --example age-plugin-unencrypted --root "$plugins"
+export VAULT_TEST_PLUGINS="$PWD/$plugins/bin"
 
 eval "$(bash scripts/windows.sh)"
 # One wine server for the whole run, rather than one started for each vault.exe.

@@ -1,10 +1,14 @@
 //! All cryptography goes through the `age` crate: this module only adapts it. It knows
 //! nothing of files or paths; callers add that context to its errors.
 
+use std::cell::Cell;
+use std::collections::HashSet;
 use std::io::{Read, Write};
+use std::sync::{Arc, PoisonError, RwLock};
 
 use age::armor::ArmoredReader;
 use age::secrecy::SecretString;
+use age_core::format::{FileKey, Stanza};
 use zeroize::Zeroizing;
 
 use crate::secret::Secret;
@@ -55,6 +59,8 @@ pub enum DecryptFailure {
     HeaderTooLarge,
     /// The passphrase's scrypt work factor (log N) is above `MAX_SCRYPT_WORK_FACTOR`.
     WorkFactorTooHigh(u8),
+    /// An age plugin failed or was refused what it asked for: its words, and ours.
+    Plugin(String),
 }
 
 impl DecryptFailure {
@@ -69,6 +75,7 @@ impl DecryptFailure {
             DecryptFailure::Truncated => "it is truncated",
             DecryptFailure::HeaderTooLarge => "its age header is too large",
             DecryptFailure::WorkFactorTooHigh(_) => "its passphrase's work factor is too high",
+            DecryptFailure::Plugin(_) => "an age plugin could not decrypt it",
         }
     }
 }
@@ -78,11 +85,16 @@ impl DecryptFailure {
 pub fn parse_recipient(key: &str) -> Result<(AgeRecipient, String), String> {
     let key = key.trim();
     if key.starts_with("age1") {
-        let recipient: age::x25519::Recipient = key
-            .parse()
-            .map_err(|_| "not a valid age public key".to_string())?;
-        let canonical = recipient.to_string();
-        return Ok((Box::new(recipient), canonical));
+        if let Ok(recipient) = key.parse::<age::x25519::Recipient>() {
+            let canonical = recipient.to_string();
+            return Ok((Box::new(recipient), canonical));
+        }
+        let recipient: age::plugin::Recipient = key.parse().map_err(|_| {
+            "not a valid age public key (age1… or a plugin's age1NAME1…)".to_string()
+        })?;
+        // bech32 is one case throughout: the lower one is the key's canonical spelling.
+        let canonical = key.to_lowercase();
+        return Ok((Box::new(PluginRecipient(recipient)), canonical));
     }
     if key.starts_with("ssh-") {
         let recipient: age::ssh::Recipient = key.parse().map_err(|err| match err {
@@ -106,7 +118,13 @@ pub fn encrypt(plaintext: &[u8], recipients: &[AgeRecipient]) -> Result<Vec<u8>,
     let encryptor = age::Encryptor::with_recipients(
         recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient),
     )
-    .map_err(|err| err.to_string().to_lowercase())?;
+    .map_err(|err| match err {
+        age::EncryptError::PluginResolve(age::plugin::ResolveError::MissingPlugin {
+            binary_name,
+        }) => missing_plugin(&binary_name),
+        age::EncryptError::Plugin(errors) => plugin_errors(&errors),
+        other => other.to_string().to_lowercase(),
+    })?;
     finish(
         encryptor,
         plaintext,
@@ -140,6 +158,7 @@ pub fn decrypt(
     ciphertext: &[u8],
     identities: &[AgeIdentity],
 ) -> Result<Zeroizing<Vec<u8>>, DecryptFailure> {
+    REFUSED.set(None);
     // Binary files (what age and vault write) skip the armor layer and its extra copy.
     if ciphertext.starts_with(b"age-encryption.org/") {
         check_header_size(ciphertext)?;
@@ -190,6 +209,7 @@ pub fn decrypt_with_passphrase(
 
 /// Whether one of `identities` can open this file's header (the payload is not read).
 pub fn opens(ciphertext: &[u8], identities: &[AgeIdentity]) -> bool {
+    REFUSED.set(None);
     open(ciphertext).is_ok_and(|d| {
         d.decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
             .is_ok()
@@ -261,7 +281,23 @@ fn map_open_error(err: age::DecryptError, ciphertext: &[u8]) -> DecryptFailure {
 }
 
 fn map_decrypt_error(err: age::DecryptError) -> DecryptFailure {
+    let refused = REFUSED.take();
     match err {
+        age::DecryptError::Plugin(errors) => {
+            let mut reason = plugin_errors(&errors);
+            if let Some(why) = refused {
+                reason = format!("{reason} ({why})");
+            }
+            DecryptFailure::Plugin(reason)
+        }
+        age::DecryptError::PluginResolve(age::plugin::ResolveError::MissingPlugin {
+            binary_name,
+        }) => DecryptFailure::Plugin(missing_plugin(&binary_name)),
+        // A plugin that was refused a prompt may just not answer: that, not "no match", is why.
+        age::DecryptError::NoMatchingKeys if refused.is_some() => DecryptFailure::Plugin(format!(
+            "a plugin asked for something ({})",
+            refused.unwrap_or_default()
+        )),
         age::DecryptError::NoMatchingKeys | age::DecryptError::KeyDecryptionFailed => {
             DecryptFailure::NoMatch
         }
@@ -292,6 +328,163 @@ fn read_all(mut reader: impl Read, size_hint: usize) -> Result<Zeroizing<Vec<u8>
 
 pub fn to_secret_string(secret: &Secret) -> SecretString {
     SecretString::from(secret.expose().to_owned())
+}
+
+/// How an age plugin (a hardware key, a TPM) reaches the person at the keyboard: a PIN, a
+/// touch, a yes or no. The binary decides, once, what answers (a terminal, nothing); this
+/// library never touches a terminal itself.
+pub trait PluginPrompts: Send + Sync {
+    fn show(&self, message: &str);
+    /// `None`: nobody can be asked.
+    fn confirm(&self, message: &str, yes: &str, no: Option<&str>) -> Option<bool>;
+    /// A value typed by the person, hidden when `secret`; `None`: nobody can be asked.
+    fn ask(&self, description: &str, secret: bool) -> Option<Secret>;
+    /// Why nobody could be asked, with what to do instead: added to the plugin's error.
+    fn why_not(&self) -> &'static str;
+}
+
+/// Until the binary says otherwise, every request is refused: a plugin that needs a person
+/// fails at once rather than waiting for one.
+static PROMPTS: RwLock<Option<Arc<dyn PluginPrompts>>> = RwLock::new(None);
+
+thread_local! {
+    /// Set when a request of a plugin went unanswered during the current decryption (plugins
+    /// run on the thread that decrypts), so its failure can say why.
+    static REFUSED: Cell<Option<&'static str>> = const { Cell::new(None) };
+}
+
+/// Sets what answers plugins' requests from now on, in this process.
+pub fn set_plugin_prompts(prompts: Arc<dyn PluginPrompts>) {
+    *PROMPTS.write().unwrap_or_else(PoisonError::into_inner) = Some(prompts);
+}
+
+/// The `age::Callbacks` every plugin gets: whatever `set_plugin_prompts` set, when it runs.
+#[derive(Clone, Copy)]
+struct Prompts;
+
+impl Prompts {
+    fn answer<T>(ask: impl FnOnce(&dyn PluginPrompts) -> Option<T>) -> Option<T> {
+        let prompts = PROMPTS
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let answer = prompts.as_deref().and_then(ask);
+        if answer.is_none() {
+            REFUSED.set(Some(prompts.as_deref().map_or(
+                "nothing here can answer a plugin's prompt",
+                PluginPrompts::why_not,
+            )));
+        }
+        answer
+    }
+}
+
+impl age::Callbacks for Prompts {
+    fn display_message(&self, message: &str) {
+        if let Some(prompts) = PROMPTS
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_deref()
+        {
+            prompts.show(message);
+        }
+    }
+
+    fn confirm(&self, message: &str, yes: &str, no: Option<&str>) -> Option<bool> {
+        Self::answer(|p| p.confirm(message, yes, no))
+    }
+
+    fn request_public_string(&self, description: &str) -> Option<String> {
+        Self::answer(|p| p.ask(description, false)).map(|value| value.expose().to_owned())
+    }
+
+    fn request_passphrase(&self, description: &str) -> Option<SecretString> {
+        Self::answer(|p| p.ask(description, true)).map(|value| to_secret_string(&value))
+    }
+}
+
+/// A plugin's recipient, its plugin found on PATH only when a file is encrypted to it: a
+/// vault names it whether or not this machine has the plugin, and only a save needs it.
+struct PluginRecipient(age::plugin::Recipient);
+
+impl age::Recipient for PluginRecipient {
+    fn wrap_file_key(
+        &self,
+        file_key: &FileKey,
+    ) -> Result<(Vec<Stanza>, HashSet<String>), age::EncryptError> {
+        age::plugin::RecipientPluginV1::new(
+            self.0.plugin(),
+            std::slice::from_ref(&self.0),
+            &[],
+            Prompts,
+        )
+        .map_err(age::EncryptError::PluginResolve)?
+        .wrap_file_key(file_key)
+    }
+}
+
+/// Whether this line of an identity file is a plugin's identity (`AGE-PLUGIN-NAME-1…`).
+pub fn is_plugin_identity(line: &str) -> bool {
+    line.starts_with("AGE-PLUGIN-")
+}
+
+/// The plugin identities of a file (lines `is_plugin_identity` accepts), one age identity per
+/// plugin, each plugin found on PATH now. `Err(reason)` names the line or the missing binary.
+pub fn plugin_identities(lines: &[(usize, &str)]) -> Result<Vec<AgeIdentity>, String> {
+    let mut parsed: Vec<age::plugin::Identity> = Vec::new();
+    for &(number, line) in lines {
+        let identity = line
+            .parse()
+            .map_err(|_| format!("line {number} is not a valid plugin identity"))?;
+        parsed.push(identity);
+    }
+    let mut names: Vec<&str> = parsed.iter().map(age::plugin::Identity::plugin).collect();
+    names.dedup();
+    let mut keys: Vec<AgeIdentity> = Vec::new();
+    for name in names {
+        let plugin =
+            age::plugin::IdentityPluginV1::new(name, &parsed, Prompts).map_err(
+                |err| match err {
+                    age::plugin::ResolveError::MissingPlugin { binary_name } => {
+                        missing_plugin(&binary_name)
+                    }
+                    _ => format!("{name:?} is not a valid plugin name"),
+                },
+            )?;
+        keys.push(Box::new(plugin));
+    }
+    Ok(keys)
+}
+
+/// The plugin a recipient (`age1NAME1…`) belongs to, when it is a plugin's.
+pub fn plugin_of_recipient(key: &str) -> Option<String> {
+    key.parse::<age::plugin::Recipient>()
+        .ok()
+        .map(|recipient| recipient.plugin().to_owned())
+}
+
+/// The plugin an identity line (`AGE-PLUGIN-NAME-1…`) belongs to.
+pub fn plugin_of_identity(line: &str) -> Option<String> {
+    line.parse::<age::plugin::Identity>()
+        .ok()
+        .map(|identity| identity.plugin().to_owned())
+}
+
+fn missing_plugin(binary_name: &str) -> String {
+    format!(
+        "{binary_name} not found on PATH; install it (e.g. cargo install {binary_name}, or \
+         your distribution's package)"
+    )
+}
+
+/// A plugin's errors (age does not name their type outside the crate), on one line.
+fn plugin_errors<E: ToString>(errors: &[E]) -> String {
+    let all: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    if all.is_empty() {
+        "the plugin failed".into()
+    } else {
+        all.join("; ")
+    }
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Identities: the private keys that open a vault. Reading one checks the file's permissions
-//! first, then accepts an age identity file, the same encrypted with a passphrase (as `age -p`
-//! writes it), or an OpenSSH private key (ed25519, rsa; encrypted or not).
+//! first, then accepts an age identity file (X25519 keys, and plugin identities whose plugin is
+//! on PATH), the same encrypted with a passphrase (as `age -p` writes it), or an OpenSSH private
+//! key (ed25519, rsa; encrypted or not).
 
 use std::fs;
 use std::io::{Read, Write};
@@ -28,7 +29,8 @@ pub struct Identity {
     path: PathBuf,
     keys: Vec<AgeIdentity>,
     recipients: Vec<String>,
-    /// Behind a lock: an SSH key's writer key file is made at the first save, through `&self`.
+    /// Behind a lock: an SSH or plugin key's writer key file is made at the first save, through
+    /// `&self`.
     writer: Mutex<Writer>,
     trust: Trust,
 }
@@ -38,7 +40,8 @@ pub struct Identity {
 pub enum Writer {
     /// A key in hand: derived from an age identity, read from its file, or held by the agent.
     Key(Arc<dyn Signer>),
-    /// An SSH key's writer key file, not made yet: made at the first save that needs it.
+    /// An SSH or plugin key's writer key file, not made yet: made at the first save that needs
+    /// it.
     NotYet(PathBuf),
 }
 
@@ -86,8 +89,8 @@ impl Identity {
         &self.trust
     }
 
-    /// What signs this identity's saves; an SSH key's writer key file is made here when it
-    /// does not exist yet (0600, beside the key).
+    /// What signs this identity's saves; an SSH or plugin key's writer key file is made here
+    /// when it does not exist yet (0600, beside the key).
     pub fn signer(&self) -> Result<Arc<dyn Signer>> {
         let mut writer = self.writer.lock().unwrap_or_else(PoisonError::into_inner);
         let file = match &*writer {
@@ -169,8 +172,48 @@ pub fn create(path: &Path, passphrase: Option<&Secret>) -> Result<Identity> {
     parse_age(path, new.file_text.expose())
 }
 
+/// What marks an identity "path" as a systemd credential: `cred:NAME`, the file
+/// `$CREDENTIALS_DIRECTORY/NAME` that `LoadCredential=` / `LoadCredentialEncrypted=` hand a
+/// service.
+pub const SYSTEMD_CREDENTIAL_PREFIX: &str = "cred:";
+
+/// The name in `cred:NAME`, when `path` is one.
+pub fn systemd_credential_name(path: &Path) -> Option<&str> {
+    path.to_str()?.strip_prefix(SYSTEMD_CREDENTIAL_PREFIX)
+}
+
+/// Opens `cred:NAME` where systemd put it, checked as systemd lays it out (see
+/// `os::open_credential_file`); gives the file's real path with it.
+fn open_systemd_credential(path: &Path, name: &str) -> Result<(PathBuf, fs::File)> {
+    if name.is_empty() || name.contains(['/', '\\']) || name == "." || name == ".." {
+        return Err(Error::Usage(format!(
+            "{} names no credential: NAME in cred:NAME is a file name, without / or ..",
+            path.display()
+        )));
+    }
+    let dir = std::env::var_os("CREDENTIALS_DIRECTORY")
+        .filter(|dir| Path::new(dir).is_absolute())
+        .ok_or_else(|| Error::IdentityRefused {
+            what: "identity",
+            path: path.to_owned(),
+            reason: "CREDENTIALS_DIRECTORY is not set (or not an absolute path)".into(),
+            hint: format!(
+                "cred:{name} is for a systemd service started with LoadCredentialEncrypted={name}:FILE; \
+                 elsewhere give the key file's path"
+            ),
+        })?;
+    let file = Path::new(&dir).join(name);
+    let opened = os::open_credential_file(Path::new(&dir), name)
+        .map_err(|problem| refusal(&file, "identity file", problem))?;
+    Ok((file, opened))
+}
+
 /// Reads the identity at `path`, asking for a passphrase if it is encrypted.
 pub fn load(path: &Path, ask: AskPassphrase) -> Result<Identity> {
+    if let Some(name) = systemd_credential_name(path) {
+        let (file, opened) = open_systemd_credential(path, name)?;
+        return parse(&file, &read_limited(&file, opened)?, ask);
+    }
     let data = if let Some(name) = credential_store::name_of(path) {
         credential_store::read(name)?
     } else {
@@ -182,6 +225,9 @@ pub fn load(path: &Path, ask: AskPassphrase) -> Result<Identity> {
 
 /// Whether an identity is there to load (a file, or a name in the credential store).
 pub fn exists(path: &Path) -> bool {
+    if let Some(name) = systemd_credential_name(path) {
+        return open_systemd_credential(path, name).is_ok();
+    }
     match credential_store::name_of(path) {
         Some(name) => credential_store::read(name).is_ok(),
         None => fs::symlink_metadata(path).is_ok(),
@@ -285,6 +331,18 @@ pub fn recipients_in_file(path: &Path) -> Result<Vec<String>> {
     if text.contains("AGE-SECRET-KEY-") {
         return parse_age(path, text).map(|identity| identity.recipients);
     }
+    if text.contains("AGE-PLUGIN-") {
+        // Its plugin is not needed, nor run: the recipients are in its comments, or nowhere.
+        let keys = plugin_recipients_in(text);
+        if keys.is_empty() {
+            return Err(Error::Usage(format!(
+                "{} names no recipient for its plugin identity: give the plugin's recipient \
+                 (age1NAME1…) instead",
+                path.display()
+            )));
+        }
+        return Ok(keys);
+    }
     let mut keys = Vec::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.trim();
@@ -367,9 +425,14 @@ pub fn parse_age(path: &Path, text: &str) -> Result<Identity> {
     let mut keys: Vec<AgeIdentity> = Vec::new();
     let mut recipients = Vec::new();
     let mut writer = None;
+    let mut plugin_lines = Vec::new();
     for (number, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        if crypto::is_plugin_identity(line) {
+            plugin_lines.push((number + 1, line));
             continue;
         }
         let key: age::x25519::Identity = line.parse().map_err(|_| {
@@ -387,21 +450,55 @@ pub fn parse_age(path: &Path, text: &str) -> Result<Identity> {
         }
         keys.push(Box::new(key));
     }
-    let Some(writer) = writer else {
-        return Err(invalid(path, "it holds no identity"));
+    if !plugin_lines.is_empty() {
+        keys.extend(
+            crypto::plugin_identities(&plugin_lines).map_err(|reason| invalid(path, reason))?,
+        );
+        // A plugin identity need not hold its public key: the one its file's comments name
+        // (as plugins write it) is how a save knows it keeps this identity's access.
+        recipients.extend(plugin_recipients_in(text));
+    }
+    let (writer, own) = match writer {
+        Some(derived) => {
+            let signer: Arc<dyn Signer> = Arc::new(derived);
+            let id = signer.id();
+            (Writer::Key(signer), Some(id))
+        }
+        // A plugin keeps its secret to itself: nothing to derive a writer key from.
+        None if !plugin_lines.is_empty() => writer_file(path)?,
+        None => return Err(invalid(path, "it holds no identity")),
     };
-    let signer: Arc<dyn Signer> = Arc::new(writer);
     Ok(Identity {
         path: path.to_owned(),
         keys,
         recipients,
         trust: Trust {
-            own: Some(signer.id()),
+            own,
             pins: trust::pins_in(path, text)?,
             list: TrustList::default(),
         },
-        writer: Mutex::new(Writer::Key(signer)),
+        writer: Mutex::new(writer),
     })
+}
+
+/// The plugin recipients (`age1NAME1…`) named in an identity file's comments, as plugins write
+/// them (`# recipient: …`, `#    Recipient: …`), for the plugins whose identities it holds.
+fn plugin_recipients_in(text: &str) -> Vec<String> {
+    let plugins: Vec<String> = text
+        .lines()
+        .filter_map(|line| crypto::plugin_of_identity(line.trim()))
+        .collect();
+    let mut found: Vec<String> = Vec::new();
+    for comment in text.lines().filter_map(|l| l.trim().strip_prefix('#')) {
+        for word in comment.split_whitespace() {
+            let word = word.to_lowercase();
+            let ours = crypto::plugin_of_recipient(&word).is_some_and(|p| plugins.contains(&p));
+            if ours && !found.contains(&word) {
+                found.push(word);
+            }
+        }
+    }
+    found
 }
 
 fn parse_encrypted(path: &Path, data: &[u8], ask: AskPassphrase) -> Result<Identity> {
@@ -476,7 +573,7 @@ fn parse_ssh(path: &Path, text: &str, ask: AskPassphrase) -> Result<Identity> {
             ));
         }
     };
-    let (writer, own) = ssh_writer(path)?;
+    let (writer, own) = writer_file(path)?;
     Ok(Identity {
         path: path.to_owned(),
         keys: vec![key],
@@ -490,8 +587,9 @@ fn parse_ssh(path: &Path, text: &str, ask: AskPassphrase) -> Result<Identity> {
     })
 }
 
-/// An SSH key cannot derive a writer key: it lives in a file of its own beside the key.
-fn ssh_writer(path: &Path) -> Result<(Writer, Option<WriterId>)> {
+/// An SSH or plugin key cannot derive a writer key: it lives in a file of its own beside the
+/// key (for a plugin, beside the identity file).
+fn writer_file(path: &Path) -> Result<(Writer, Option<WriterId>)> {
     let file = writer::key_file_for(path);
     if fs::symlink_metadata(&file).is_err() {
         return Ok((Writer::NotYet(file), None));

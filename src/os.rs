@@ -41,6 +41,15 @@ pub fn open_private_file(path: &Path) -> Result<File, PrivateFileProblem> {
     imp::open_private(path)
 }
 
+/// Opens `name` in `dir`, a systemd credentials directory (`$CREDENTIALS_DIRECTORY`), with the
+/// check relaxed to the layout systemd gives it: the file owned by root or us, readable by a
+/// group or through an ACL (root's 0440 plus `u:SERVICE:r`), but writable by its owner alone
+/// and closed to others; the directory owned by root or us and writable by its owner alone.
+/// Nowhere else is a file of root's, or one a group reads, accepted as a key.
+pub fn open_credential_file(dir: &Path, name: &str) -> Result<File, PrivateFileProblem> {
+    imp::open_credential(dir, name)
+}
+
 /// The checks of `open_private_file` on the file at `path` as it is now, for a caller that
 /// opens it itself (a FIFO opened twice would lose its writer to the first open).
 pub fn check_private_file(path: &Path) -> Result<(), PrivateFileProblem> {
@@ -223,6 +232,48 @@ mod imp {
         Ok(())
     }
 
+    pub fn open_credential(dir: &Path, name: &str) -> Result<File, PrivateFileProblem> {
+        use rustix::fs::OFlags;
+        let owner_ok = |uid: u32| uid == 0 || uid == rustix::process::geteuid().as_raw();
+        let dir_meta = fs::metadata(dir).map_err(|e| match e.kind() {
+            io::ErrorKind::NotFound => PrivateFileProblem::Missing,
+            _ => PrivateFileProblem::Io(e),
+        })?;
+        if !owner_ok(dir_meta.uid()) {
+            return Err(PrivateFileProblem::OtherOwner);
+        }
+        if dir_meta.mode() & 0o022 != 0 {
+            return Err(PrivateFileProblem::TooOpen(dir_meta.mode() & 0o777));
+        }
+        // systemd writes a regular file there: no symlink is followed, no FIFO waited on.
+        let flags = (OFlags::NOFOLLOW | OFlags::NOCTTY | OFlags::NONBLOCK)
+            .bits()
+            .cast_signed();
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(flags)
+            .open(dir.join(name))
+            .map_err(|e| match e.kind() {
+                io::ErrorKind::NotFound => PrivateFileProblem::Missing,
+                _ if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) => {
+                    PrivateFileProblem::NotRegular("a symbolic link")
+                }
+                _ => PrivateFileProblem::Io(e),
+            })?;
+        let meta = file.metadata().map_err(PrivateFileProblem::Io)?;
+        if !meta.file_type().is_file() {
+            return Err(PrivateFileProblem::NotRegular("not a regular file"));
+        }
+        if !owner_ok(meta.uid()) {
+            return Err(PrivateFileProblem::OtherOwner);
+        }
+        let mode = meta.mode() & 0o777;
+        if mode & 0o027 != 0 {
+            return Err(PrivateFileProblem::TooOpen(mode));
+        }
+        Ok(file)
+    }
+
     pub fn create_private(path: &Path) -> io::Result<File> {
         OpenOptions::new()
             .write(true)
@@ -366,6 +417,11 @@ mod imp {
 
     pub fn check_private_path(path: &Path) -> Result<(), PrivateFileProblem> {
         open_private(path).map(drop)
+    }
+
+    /// systemd credentials are Linux's: on Windows a file there gets the usual check.
+    pub fn open_credential(dir: &Path, name: &str) -> Result<File, PrivateFileProblem> {
+        open_private(&dir.join(name))
     }
 
     /// A new file whose access list lets only the current user in: not inherited from the

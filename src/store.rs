@@ -276,6 +276,11 @@ impl Store {
                 identity: identity.path().to_owned(),
                 vault: self.path.clone(),
             },
+            // The identity could not be used (its plugin failed, or wanted a person): exit 4.
+            DecryptFailure::Plugin(reason) => Error::IdentityInvalid {
+                path: identity.path().to_owned(),
+                reason,
+            },
             other => self.unreadable(other.describe()),
         })
     }

@@ -40,6 +40,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         }
     };
     os::harden_process();
+    vault::crypto::set_plugin_prompts(std::sync::Arc::new(prompt::PluginTerminal));
     if let Some(Command::ClipboardHelper { seconds }) = cli.command {
         return vault::clipboard::serve(std::time::Duration::from_secs(seconds));
     }
@@ -71,6 +72,7 @@ fn dispatch(cli: Cli) -> Result<()> {
             .passphrase_file()
             .map(prompt::read_passphrase_file)
             .transpose()?;
+        vault::crypto::set_plugin_prompts(std::sync::Arc::new(prompt::PluginNoPrompts));
         return crate::tui::run(&paths, cli.lock_after, passphrase);
     };
     run_command(&ctx, command)
@@ -229,10 +231,11 @@ impl Context {
 
     /// The agent socket worth trying: none when an identity file was named and exists.
     pub fn agent_socket(&self) -> Option<PathBuf> {
-        let named = self
-            .identity
-            .as_deref()
-            .is_some_and(|p| vault::credential_store::name_of(p).is_some() || p.exists());
+        let named = self.identity.as_deref().is_some_and(|p| {
+            vault::credential_store::name_of(p).is_some()
+                || identity::systemd_credential_name(p).is_some()
+                || p.exists()
+        });
         if named {
             None
         } else {

@@ -1,13 +1,15 @@
 //! Reading secrets from a person or a pipe: never from argv or the environment.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::Path;
 
 use super::Prompting;
+use vault::crypto::PluginPrompts;
 use vault::error::{Error, Result};
 use vault::identity;
 use vault::otp;
 use vault::secret::{self, LineError, MAX_LINE_BYTES, Secret};
+use vault::text;
 
 /// Passphrase tries on a terminal before giving up.
 const PROMPT_TRIES: u32 = 3;
@@ -138,6 +140,72 @@ fn ask_twice(what: &str) -> Result<Secret> {
         )));
     }
     Ok(first)
+}
+
+/// Plugins' requests (a PIN, a touch, a yes or no) answered on the terminal, when stdin and
+/// stderr both are one; otherwise refused, so a job's plugin fails at once instead of waiting.
+pub struct PluginTerminal;
+
+impl PluginPrompts for PluginTerminal {
+    fn show(&self, message: &str) {
+        // Written, not `eprintln!`: a detached agent's stderr is a pipe nobody reads any more,
+        // and a failed write must not end it.
+        writeln!(std::io::stderr(), "vault: {}", text::one_line(message)).ok();
+    }
+
+    fn confirm(&self, message: &str, yes: &str, no: Option<&str>) -> Option<bool> {
+        if !may_prompt(Prompting::OnlyInteractive) {
+            return None;
+        }
+        let no = no.unwrap_or("no");
+        write!(
+            std::io::stderr(),
+            "vault: {} [y = {}, n = {}] ",
+            text::one_line(message),
+            text::one_line(yes),
+            text::one_line(no)
+        )
+        .ok()?;
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer).ok()?;
+        Some(matches!(answer.trim().to_lowercase().as_str(), "y" | "yes"))
+    }
+
+    fn ask(&self, description: &str, secret: bool) -> Option<Secret> {
+        if !may_prompt(Prompting::OnlyInteractive) {
+            return None;
+        }
+        let prompt = format!("{}: ", text::one_line(description));
+        if secret {
+            return ask_hidden(&prompt);
+        }
+        write!(std::io::stderr(), "{prompt}").ok()?;
+        first_line(std::io::stdin().lock(), "standard input").ok()
+    }
+
+    fn why_not(&self) -> &'static str {
+        "it needs a person and there is no terminal: run vault from one, or start vault agent \
+         from one first"
+    }
+}
+
+/// Plugins' requests while the terminal interface owns the screen: refused, with the way out.
+pub struct PluginNoPrompts;
+
+impl PluginPrompts for PluginNoPrompts {
+    fn show(&self, _: &str) {}
+
+    fn confirm(&self, _: &str, _: &str, _: Option<&str>) -> Option<bool> {
+        None
+    }
+
+    fn ask(&self, _: &str, _: bool) -> Option<Secret> {
+        None
+    }
+
+    fn why_not(&self) -> &'static str {
+        "no prompts possible in the interface: start vault agent from a terminal first"
+    }
 }
 
 /// The first line of `reader`, as `secret::read_line` reads it, with errors naming `source`.

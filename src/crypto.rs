@@ -114,22 +114,39 @@ pub fn canonical_key(key: &str) -> String {
     parse_recipient(key).map_or_else(|_| key.trim().to_owned(), |(_, canonical)| canonical)
 }
 
-pub fn encrypt(plaintext: &[u8], recipients: &[AgeRecipient]) -> Result<Vec<u8>, String> {
+/// Why a file could not be encrypted: a plugin a recipient needs (missing, or refusing), which
+/// is the same "cannot use this key here" as on the reading side; or anything else.
+#[derive(Debug)]
+pub enum EncryptFailure {
+    Plugin(String),
+    Other(String),
+}
+
+impl std::fmt::Display for EncryptFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EncryptFailure::Plugin(reason) | EncryptFailure::Other(reason) => f.write_str(reason),
+        }
+    }
+}
+
+pub fn encrypt(plaintext: &[u8], recipients: &[AgeRecipient]) -> Result<Vec<u8>, EncryptFailure> {
     let encryptor = age::Encryptor::with_recipients(
         recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient),
     )
     .map_err(|err| match err {
         age::EncryptError::PluginResolve(age::plugin::ResolveError::MissingPlugin {
             binary_name,
-        }) => missing_plugin(&binary_name),
-        age::EncryptError::Plugin(errors) => plugin_errors(&errors),
-        other => other.to_string().to_lowercase(),
+        }) => EncryptFailure::Plugin(missing_plugin(&binary_name)),
+        age::EncryptError::Plugin(errors) => EncryptFailure::Plugin(plugin_errors(&errors)),
+        other => EncryptFailure::Other(other.to_string().to_lowercase()),
     })?;
     finish(
         encryptor,
         plaintext,
         plaintext.len() + 256 * (recipients.len() + 1),
     )
+    .map_err(EncryptFailure::Other)
 }
 
 pub fn encrypt_with_passphrase(

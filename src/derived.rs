@@ -63,11 +63,11 @@ pub fn prepare(doc: &Document, identity: &Identity, vault: &Path) -> Result<Vec<
                     format!("vault recipients remove '{}'", recipient.name),
                 )
             })?;
-            let ciphertext = crypto::encrypt(&plaintext, &[key]).map_err(|reason| {
-                Error::other(format!(
-                    "cannot encrypt the derived vault of '{}': {reason}",
-                    recipient.name
-                ))
+            let ciphertext = crypto::encrypt(&plaintext, &[key]).map_err(|failure| {
+                Error::encrypting(
+                    &format!("the derived vault of '{}'", recipient.name),
+                    failure,
+                )
             })?;
             Ok(Prepared {
                 recipient: recipient.name.clone(),

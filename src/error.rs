@@ -36,6 +36,9 @@ pub enum Error {
     #[error("cannot reach the OS credential store for keyring:{name}: {reason}")]
     KeyringUnavailable { name: String, reason: String },
 
+    #[error("cannot encrypt to a plugin recipient: {0}")]
+    PluginUnavailable(String),
+
     #[error("refusing agent socket {}: {reason}", socket.display())]
     AgentRefused { socket: PathBuf, reason: String },
 
@@ -118,6 +121,7 @@ impl Error {
             | Error::KeyringMissing(_)
             | Error::KeyringUnavailable { .. }
             | Error::AgentRefused { .. }
+            | Error::PluginUnavailable(_)
             | Error::IdentityInvalid { .. } => 4,
             Error::IdentityRefused { .. } => 5,
             Error::VaultMissing(_) | Error::VaultUnreadable { .. } | Error::VaultTooNew { .. } => 6,
@@ -201,6 +205,16 @@ impl Error {
         Error::Io {
             context: context.into(),
             source,
+        }
+    }
+
+    /// An encryption that failed: exit 4 when a plugin a recipient needs is missing or refused.
+    pub fn encrypting(what: &str, failure: crate::crypto::EncryptFailure) -> Self {
+        match failure {
+            crate::crypto::EncryptFailure::Plugin(reason) => Error::PluginUnavailable(reason),
+            crate::crypto::EncryptFailure::Other(reason) => {
+                Error::other(format!("cannot encrypt {what}: {reason}"))
+            }
         }
     }
 

@@ -444,7 +444,7 @@ fn seal_and_encrypt(
     let plaintext = signature::seal(&json, identity.signer()?.as_ref())?;
     drop(json);
     crypto::encrypt(&plaintext, recipients)
-        .map_err(|reason| Error::other(format!("cannot encrypt the vault: {reason}")))
+        .map_err(|failure| Error::encrypting("the vault", failure))
 }
 
 /// The main vault's recipients: the full ones; scoped ones read derived vaults.

@@ -147,7 +147,7 @@ fn saving_to_a_plugin_recipient_whose_plugin_is_missing_names_it() {
         .vault(&["recipients", "add", &recipient, "--name", "tpm-job"])
         .env("PATH", "/usr/bin:/bin")
         .assert()
-        .failure();
+        .code(4);
     assert_one_line_error(&out, "age-plugin-unencrypted not found on PATH");
     assert_eq!(s.bytes(), before, "the vault is untouched");
 }

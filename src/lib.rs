@@ -13,6 +13,7 @@ pub mod document;
 pub mod error;
 pub mod generate;
 pub mod identity;
+pub mod import;
 pub mod lookup;
 pub mod os;
 pub mod otp;

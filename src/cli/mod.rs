@@ -6,6 +6,7 @@ mod copy;
 mod entries;
 mod exec;
 mod export;
+mod import;
 mod keys;
 mod misc;
 mod output;
@@ -51,6 +52,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
     }
 }
 
+// One arm a command: the match grows with the command set, and splitting it would only hide it.
+#[allow(clippy::too_many_lines)]
 fn dispatch(cli: Cli) -> Result<()> {
     let ctx = Context {
         vault: cli.vault.filter(|p| !p.as_os_str().is_empty()),
@@ -114,19 +117,27 @@ fn dispatch(cli: Cli) -> Result<()> {
         }
         Command::Rm { name, yes } => entries::remove(&ctx, &name, yes),
         Command::Export {
+            all: true,
+            format,
+            output,
+            ..
+        } => export::all(&ctx, format, output.as_deref()),
+        Command::Export {
             name,
             field,
             format,
             no_newline,
             output,
+            ..
         } => export::run(
             &ctx,
-            &name,
+            name.as_deref().unwrap_or_default(),
             field.as_deref(),
-            format,
+            format.unwrap_or(args::ExportFormat::Raw),
             no_newline,
             output.as_deref(),
         ),
+        Command::Import(request) => import::run(&ctx, &request),
         Command::Exec {
             names,
             env,

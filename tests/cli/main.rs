@@ -11,6 +11,7 @@ mod errors;
 mod exec;
 mod export;
 mod hygiene;
+mod import;
 mod interop;
 mod keys;
 mod lock_file;

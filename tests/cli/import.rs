@@ -24,6 +24,16 @@ fn import(s: &Sandbox, args: &[&str]) -> String {
     stdout_of(&s.vault(&all).assert().success())
 }
 
+/// A new vault with `format` imported from the fixture `file`; the summary too.
+fn imported(format: &str, file: &str, more: &[&str]) -> (Sandbox, String) {
+    let s = Sandbox::init();
+    let path = fixture(file);
+    let mut args = vec![format, path.to_str().unwrap()];
+    args.extend_from_slice(more);
+    let summary = import(&s, &args);
+    (s, summary)
+}
+
 fn entry(s: &Sandbox, name: &str) -> Value {
     let out = s
         .vault(&["export", name, "--format", "json"])
@@ -59,11 +69,12 @@ fn assert_common(s: &Sandbox, twitter: &str, cafe: &str) {
     assert_eq!(entry(s, github[1])["username"], "second");
 }
 
-/// The vault file is byte for byte what it was, and the command failed with one line.
-fn assert_refused(s: &Sandbox, args: &[&str], needle: &str) {
+/// `vault import FORMAT FILE MORE…` failed with one line, and the vault file is byte for
+/// byte what it was.
+fn assert_refused(s: &Sandbox, format: &str, file: &Path, more: &[&str], needle: &str) {
     let before = s.bytes();
-    let mut all = vec!["import"];
-    all.extend_from_slice(args);
+    let mut all = vec!["import", format, file.to_str().unwrap()];
+    all.extend_from_slice(more);
     let out = s.vault(&all).assert().code(1);
     assert_one_line_error(&out, needle);
     assert!(!stderr_of(&out).contains("hunter2"));
@@ -72,9 +83,7 @@ fn assert_refused(s: &Sandbox, args: &[&str], needle: &str) {
 
 #[test]
 fn bitwarden_json_maps_folders_fields_totp_history_cards_and_identities() {
-    let s = Sandbox::init();
-    let file = fixture("bitwarden.json");
-    let summary = import(&s, &["bitwarden-json", file.to_str().unwrap()]);
+    let (s, summary) = imported("bitwarden-json", "bitwarden.json", &[]);
     let t = entry(&s, "Social/twitter.com");
     assert_eq!(t["username"], "bird");
     assert_eq!(t["password"], "tw33t, \"secret\"");
@@ -134,7 +143,9 @@ fn an_encrypted_bitwarden_export_is_refused_and_the_vault_untouched() {
     let file = fixture("bitwarden-encrypted.json");
     assert_refused(
         &s,
-        &["bitwarden-json", file.to_str().unwrap()],
+        "bitwarden-json",
+        &file,
+        &[],
         "it is an encrypted Bitwarden export",
     );
 }
@@ -143,36 +154,36 @@ fn an_encrypted_bitwarden_export_is_refused_and_the_vault_untouched() {
 fn a_file_of_the_wrong_format_is_refused_naming_the_file() {
     let s = Sandbox::init();
     let xml = fixture("keepass.xml");
-    let chrome = fixture("chrome.csv");
-    let bitwarden = fixture("bitwarden.json");
     assert_refused(
         &s,
-        &["bitwarden-json", xml.to_str().unwrap()],
+        "bitwarden-json",
+        &xml,
+        &[],
         &format!(
             "cannot import {}: not a Bitwarden JSON export",
             xml.display()
         ),
     );
-    assert_refused(
-        &s,
-        &["firefox-csv", chrome.to_str().unwrap()],
-        "not a Firefox CSV export: it has no 'httpRealm' column",
-    );
-    assert_refused(
-        &s,
-        &["keepass-xml", bitwarden.to_str().unwrap()],
-        "not a KeePass 2 XML export",
-    );
-    assert_refused(
-        &s,
-        &["1password-1pux", bitwarden.to_str().unwrap()],
-        "not a 1Password .1pux export",
-    );
-    assert_refused(
-        &s,
-        &["keepassxc-csv", chrome.to_str().unwrap()],
-        "it has no 'Group' column",
-    );
+    for (format, file, needle) in [
+        (
+            "firefox-csv",
+            "chrome.csv",
+            "not a Firefox CSV export: it has no 'httpRealm' column",
+        ),
+        (
+            "keepass-xml",
+            "bitwarden.json",
+            "not a KeePass 2 XML export",
+        ),
+        (
+            "1password-1pux",
+            "bitwarden.json",
+            "not a 1Password .1pux export",
+        ),
+        ("keepassxc-csv", "chrome.csv", "it has no 'Group' column"),
+    ] {
+        assert_refused(&s, format, &fixture(file), &[], needle);
+    }
 }
 
 #[test]
@@ -186,7 +197,9 @@ fn a_csv_with_a_short_row_or_a_missing_column_is_refused_without_quoting_it() {
     .unwrap();
     assert_refused(
         &s,
-        &["chrome-csv", short.to_str().unwrap()],
+        "chrome-csv",
+        &short,
+        &[],
         "line 3 has 4 fields where the header has 5",
     );
     let missing = s.path("missing.csv");
@@ -197,27 +210,24 @@ fn a_csv_with_a_short_row_or_a_missing_column_is_refused_without_quoting_it() {
     .unwrap();
     assert_refused(
         &s,
-        &["chrome-csv", missing.to_str().unwrap()],
+        "chrome-csv",
+        &missing,
+        &[],
         "it has no 'password' column",
     );
     let map = fixture("generic.csv");
     assert_refused(
         &s,
-        &[
-            "csv",
-            map.to_str().unwrap(),
-            "--map",
-            "title=Name,password=Pasword",
-        ],
+        "csv",
+        &map,
+        &["--map", "title=Name,password=Pasword"],
         "it has no 'Pasword' column",
     );
 }
 
 #[test]
 fn bitwarden_csv() {
-    let s = Sandbox::init();
-    let file = fixture("bitwarden.csv");
-    import(&s, &["bitwarden-csv", file.to_str().unwrap()]);
+    let (s, _) = imported("bitwarden-csv", "bitwarden.csv", &[]);
     assert_common(&s, "Social/twitter.com", "Social/Media/Café ☕ Ünïcode");
     let t = entry(&s, "Social/twitter.com");
     assert_eq!(t["fields"]["recovery code"], "RC-1234");
@@ -229,9 +239,7 @@ fn bitwarden_csv() {
 
 #[test]
 fn keepassxc_csv() {
-    let s = Sandbox::init();
-    let file = fixture("keepassxc.csv");
-    import(&s, &["keepassxc-csv", file.to_str().unwrap()]);
+    let (s, _) = imported("keepassxc-csv", "keepassxc.csv", &[]);
     assert_common(&s, "Social/twitter.com", "Social/Media/Café ☕ Ünïcode");
     let t = entry(&s, "Social/twitter.com");
     assert!(t["totp"].as_str().unwrap().starts_with("otpauth://totp/"));
@@ -242,9 +250,7 @@ fn keepassxc_csv() {
 
 #[test]
 fn onepassword_csv() {
-    let s = Sandbox::init();
-    let file = fixture("1password.csv");
-    import(&s, &["1password-csv", file.to_str().unwrap()]);
+    let (s, _) = imported("1password-csv", "1password.csv", &[]);
     assert_common(&s, "twitter.com", "Café ☕ Ünïcode");
     let t = entry(&s, "twitter.com");
     assert_eq!(t["tags"], serde_json::json!(["social", "work"]));
@@ -257,9 +263,7 @@ fn onepassword_csv() {
 
 #[test]
 fn chrome_csv() {
-    let s = Sandbox::init();
-    let file = fixture("chrome.csv");
-    import(&s, &["chrome-csv", file.to_str().unwrap()]);
+    let (s, _) = imported("chrome-csv", "chrome.csv", &[]);
     let t = entry(&s, "twitter.com");
     assert_eq!(t["password"], "tw33t, \"secret\"");
     assert_eq!(t["notes"], "line one\nline two");
@@ -271,9 +275,7 @@ fn chrome_csv() {
 
 #[test]
 fn firefox_csv() {
-    let s = Sandbox::init();
-    let file = fixture("firefox.csv");
-    import(&s, &["firefox-csv", file.to_str().unwrap()]);
+    let (s, _) = imported("firefox-csv", "firefox.csv", &[]);
     let t = entry(&s, "twitter.com");
     assert_eq!(t["password"], "tw33t, \"secret\"");
     assert_eq!(t["created"], "2022-06-15T08:30:00Z");
@@ -307,9 +309,7 @@ fn any_csv_with_a_column_map() {
 
 #[test]
 fn keepass_xml_groups_strings_totp_history_times() {
-    let s = Sandbox::init();
-    let file = fixture("keepass.xml");
-    let summary = import(&s, &["keepass-xml", file.to_str().unwrap()]);
+    let (s, summary) = imported("keepass-xml", "keepass.xml", &[]);
     let t = entry(&s, "Social/twitter.com");
     assert_eq!(t["password"], "tw33t, \"secret\" & <more>");
     assert_eq!(t["notes"], "line one\nline two ✓");
@@ -350,16 +350,14 @@ fn keepass_xml_with_encrypted_values_or_cut_short_is_refused() {
     .unwrap();
     assert_refused(
         &s,
-        &["keepass-xml", protected.to_str().unwrap()],
+        "keepass-xml",
+        &protected,
+        &[],
         "its values are encrypted",
     );
     let cut = s.path("cut.xml");
     fs::write(&cut, &text[..text.len() / 2]).unwrap();
-    assert_refused(
-        &s,
-        &["keepass-xml", cut.to_str().unwrap()],
-        "not a KeePass 2 XML export",
-    );
+    assert_refused(&s, "keepass-xml", &cut, &[], "not a KeePass 2 XML export");
 }
 
 fn write_1pux(path: &Path, data: &[u8]) {
@@ -414,11 +412,7 @@ fn a_truncated_1pux_is_refused() {
     write_1pux(&file, &fs::read(fixture("1password-export.data")).unwrap());
     let bytes = fs::read(&file).unwrap();
     fs::write(&file, &bytes[..bytes.len() - 40]).unwrap();
-    assert_refused(
-        &s,
-        &["1password-1pux", file.to_str().unwrap()],
-        "not a whole zip archive",
-    );
+    assert_refused(&s, "1password-1pux", &file, &[], "not a whole zip archive");
 }
 
 #[test]
@@ -485,8 +479,20 @@ fn dry_run_writes_nothing_and_conflicts_follow_the_rule() {
     assert!(!names(&s).iter().any(|n| n.ends_with("(2)")));
 }
 
-fn run(cmd: &mut StdCommand) -> Vec<u8> {
-    run_ok(cmd)
+/// Runs `cmd` with `input` on its stdin, as a person types a secret into `pass insert -m`.
+fn feed(cmd: &mut StdCommand, input: &str) {
+    let mut child = cmd
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success(), "{cmd:?}");
 }
 
 #[test]
@@ -503,7 +509,7 @@ fn a_real_pass_store_decrypted_with_gpg() {
     };
     let mut gen_key = StdCommand::new("gpg");
     env(&mut gen_key);
-    run(gen_key.args([
+    run_ok(gen_key.args([
         "--batch",
         "--passphrase",
         "",
@@ -515,7 +521,7 @@ fn a_real_pass_store_decrypted_with_gpg() {
     ]));
     let mut init = StdCommand::new("pass");
     env(&mut init);
-    run(init.args(["init", "vault-test@example.com"]));
+    run_ok(init.args(["init", "vault-test@example.com"]));
     for (name, content) in [
         (
             "Social/twitter.com",
@@ -529,26 +535,17 @@ fn a_real_pass_store_decrypted_with_gpg() {
     ] {
         let mut insert = StdCommand::new("pass");
         env(&mut insert);
-        let mut child = insert
-            .args(["insert", "-m", name])
-            .stdin(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(content.as_bytes())
-            .unwrap();
-        assert!(child.wait().unwrap().success());
+        feed(insert.args(["insert", "-m", name]), content);
     }
     let out = s
         .vault(&["import", "pass", store.to_str().unwrap()])
         .env("GNUPGHOME", &gnupg)
         .assert()
         .success();
-    assert!(stderr_of(&out).contains("imported 3 entries"));
+    // Piped: the summary line only, no progress bar.
+    let stderr = stderr_of(&out);
+    assert!(stderr.starts_with("vault: imported 3 entries"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
     let t = entry(&s, "Social/twitter.com");
     assert_eq!(t["password"], "tw33t, \"secret\"");
     assert_eq!(t["username"], "bird");
@@ -595,7 +592,7 @@ fn a_real_pass_store_decrypted_with_gpg() {
 fn a_passage_store_decrypted_with_the_identities_file() {
     let s = Sandbox::init();
     let identities = s.path("passage-identities");
-    run(StdCommand::new("age-keygen").arg("-o").arg(&identities));
+    run_ok(StdCommand::new("age-keygen").arg("-o").arg(&identities));
     chmod(&identities, 0o600);
     let recipient = age_keygen_y(&identities);
     let store = s.path("passage-store");
@@ -608,19 +605,12 @@ fn a_passage_store_decrypted_with_the_identities_file() {
     ] {
         let path = store.join(format!("{name}.age"));
         fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let mut child = StdCommand::new("age")
-            .args(["-r", &recipient, "-o"])
-            .arg(&path)
-            .stdin(std::process::Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(content.as_bytes())
-            .unwrap();
-        assert!(child.wait().unwrap().success());
+        feed(
+            StdCommand::new("age")
+                .args(["-r", &recipient, "-o"])
+                .arg(&path),
+            content,
+        );
     }
     s.vault(&["import", "passage", store.to_str().unwrap()])
         .env("PASSAGE_IDENTITIES_FILE", &identities)

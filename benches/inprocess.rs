@@ -157,3 +157,101 @@ fn tui_redraw_10k(bencher: Bencher) {
     let app = App::opened(paths(), Duration::from_secs(300), f.identity.clone(), doc);
     bencher.bench_local(|| frame(&app));
 }
+
+/// A Bitwarden JSON export of 10,000 logins in 10 folders, shaped like the vault above.
+fn bitwarden_export_10k() -> &'static [u8] {
+    static EXPORT: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    EXPORT.get_or_init(|| {
+        let folders: Vec<serde_json::Value> = (0..10)
+            .map(|i| serde_json::json!({"id": format!("folder-{i}"), "name": format!("group{i}")}))
+            .collect();
+        let items: Vec<serde_json::Value> = (0..N)
+            .map(|i| {
+                serde_json::json!({
+                    "id": format!("item-{i}"), "folderId": format!("folder-{}", i % 10), "type": 1,
+                    "name": format!("site-{i}"), "notes": "rotate quarterly owner finance team ticket shared service account read only rotate quarterly owner finance",
+                    "fields": [{"name": "pin", "value": format!("{i:04}"), "type": 1}],
+                    "login": {"username": format!("user{i}"), "password": format!("{:0>20}", i * 7919),
+                              "uris": [{"uri": format!("https://site-{i}.example/login")}], "totp": null},
+                    "revisionDate": "2026-11-24T00:00:00.000Z", "creationDate": "2026-11-24T00:00:00.000Z",
+                    "deletedDate": null
+                })
+            })
+            .collect();
+        serde_json::to_vec(&serde_json::json!({"encrypted": false, "folders": folders, "items": items}))
+            .unwrap()
+    })
+}
+
+/// An empty vault on disk, with the identity that writes it.
+fn empty_vault() -> (tempfile::TempDir, vault::store::Store, Identity) {
+    let dir = tempfile::tempdir().unwrap();
+    let new = identity::generate();
+    let identity =
+        identity::parse_age(std::path::Path::new("key.txt"), new.file_text.expose()).unwrap();
+    let store = vault::store::Store::new(dir.path().join("vault.age"));
+    store.create_for(&identity).unwrap();
+    (dir, store, identity)
+}
+
+fn import_into(store: &vault::store::Store, identity: &Identity) {
+    use vault::import;
+    let parsed = import::parse(
+        import::FileFormat::BitwardenJson,
+        std::path::Path::new("export.json"),
+        bitwarden_export_10k(),
+        None,
+    )
+    .unwrap();
+    let (entries, _) = import::name_items(parsed.items, "");
+    store
+        .apply(
+            identity,
+            vault::change::Change::Import {
+                entries,
+                on_conflict: import::OnConflict::Rename,
+                now: "2026-11-24T00:00:00Z".into(),
+                report: None,
+            },
+        )
+        .unwrap();
+}
+
+/// `vault import bitwarden-json` of 10,000 items into an empty vault: parse the export, name
+/// the entries, then one locked read-merge-save of the result (what the command does after
+/// reading the file).
+#[divan::bench(sample_count = 20)]
+fn import_bitwarden_10k(bencher: Bencher) {
+    bencher
+        .with_inputs(empty_vault)
+        .bench_local_values(|(dir, store, identity)| {
+            import_into(&store, &identity);
+            (dir, store, identity)
+        });
+}
+
+/// One save of the vault that import leaves (10,000 entries): what `vault add` costs there,
+/// the yardstick for the import above.
+#[divan::bench(sample_count = 20)]
+fn one_save_after_import_10k(bencher: Bencher) {
+    bencher
+        .with_inputs(|| {
+            let (dir, store, identity) = empty_vault();
+            import_into(&store, &identity);
+            (dir, store, identity)
+        })
+        .bench_local_values(|(dir, store, identity)| {
+            let mut entry = Entry::new("2026-11-24T00:00:00Z");
+            entry.password = Secret::from("one more");
+            store
+                .apply(
+                    &identity,
+                    vault::change::Change::Add {
+                        name: "one-more".into(),
+                        entry,
+                    },
+                )
+                .unwrap();
+            (dir, store, identity)
+        });
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs the whole test suite on a fresh Debian machine: installs the tools the tests drive
 # (the age CLI, jq, ssh-keygen, script, tmux, Xvfb, xclip, oathtool, D-Bus and GNOME Keyring,
-# setfacl and systemd-creds;
+# setfacl and systemd-creds, pass and gnupg for the pass-store import;
 # mingw-w64 and wine for the Windows build), cross-builds vault.exe, then runs the unit and
 # integration tests.
 set -euo pipefail
@@ -18,7 +18,7 @@ installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"
 }
 
-packages=(age jq openssh-client bsdutils tmux xvfb xclip oathtool dbus gnome-keyring gcc-mingw-w64-x86-64 acl systemd)
+packages=(age jq openssh-client bsdutils tmux xvfb xclip oathtool dbus gnome-keyring gcc-mingw-w64-x86-64 acl systemd pass gnupg)
 missing=()
 for package in "${packages[@]}"; do
     installed "$package" || missing+=("$package")

@@ -3,6 +3,7 @@
 
 use crate::document::{Document, Entry, Recipient, validate_name};
 use crate::error::{Error, Result};
+use crate::import::{Done, OnConflict};
 
 // A change lives briefly, one at a time: boxing its entries would buy nothing.
 // Debug shows entries as Entry's own Debug does: names and shape, no secret.
@@ -24,6 +25,15 @@ pub enum Change {
     Recipients {
         seen: Vec<Recipient>,
         recipients: Vec<Recipient>,
+    },
+    /// Entries read from another password manager's export, named already, merged by
+    /// [`crate::import::merge`] into the vault as it is on disk now: one transaction. What
+    /// happened to each goes to `report`, when there is someone to tell.
+    Import {
+        entries: Vec<(String, Entry)>,
+        on_conflict: OnConflict,
+        now: String,
+        report: Option<std::sync::mpsc::Sender<Vec<Done>>>,
     },
     /// Re-signs the vault as it is: how a user adopts a vault no trusted writer signed (made
     /// by hand, or before vaults were signed). The only change the store makes to such a vault.
@@ -82,6 +92,18 @@ impl Change {
                     return Err(Error::Changed("the recipient list".into()));
                 }
                 doc.recipients = recipients;
+            }
+            Change::Import {
+                entries,
+                on_conflict,
+                now,
+                report,
+            } => {
+                let done = crate::import::merge(doc, entries, on_conflict, &now);
+                if let Some(report) = report {
+                    // The receiver gone means nobody wants the summary: not a failure.
+                    report.send(done).ok();
+                }
             }
             Change::Adopt | Change::Refresh => {}
             Change::Resolve { name, theirs } => resolve(doc, &name, theirs)?,

@@ -15,6 +15,7 @@ pub mod document;
 pub mod error;
 pub mod generate;
 pub mod identity;
+pub mod import;
 pub mod lookup;
 pub mod merge;
 pub mod os;

@@ -151,16 +151,26 @@ pub enum Command {
         yes: bool,
     },
 
-    /// Print one field of an entry (default: password) for a script or a scheduled job
+    /// Print one field of an entry (default: password) for a script or a scheduled job; with
+    /// --all, write every entry to a file, for leaving
+    #[command(after_help = "Examples:\n  vault export bank\n  \
+        vault export --all --format csv -o vault.csv   (every secret in plain text: remove it after use)")]
     Export {
-        name: String,
+        #[arg(required_unless_present = "all")]
+        name: Option<String>,
+        /// Every entry, in --format json (the vault's own entries, history and all) or csv
+        /// (Bitwarden's columns, which KeePassXC's CSV import also reads); needs -o FILE, or
+        /// -o - for stdout
+        #[arg(long, conflicts_with_all = ["name", "field", "no_newline"])]
+        all: bool,
         /// Which field: username, password, url, notes, otp (the current TOTP code), or one of
         /// the entry's own
         #[arg(short, long, value_name = "FIELD")]
         field: Option<String>,
-        /// raw: the value; json: the whole entry; env: NAME_FIELD='value' lines
-        #[arg(long, value_enum, default_value_t = ExportFormat::Raw)]
-        format: ExportFormat,
+        /// raw: the value; json: the whole entry; env: NAME_FIELD='value' lines; with --all,
+        /// json (the default) or csv [default: raw]
+        #[arg(long, value_enum)]
+        format: Option<ExportFormat>,
         /// No newline after the output
         #[arg(short = 'n', long = "no-newline")]
         no_newline: bool,
@@ -168,6 +178,16 @@ pub enum Command {
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
     },
+
+    /// Import entries from another password manager's export, in one save
+    #[command(
+        after_help = "Examples:\n  vault import bitwarden-json bitwarden_export.json --dry-run\n  \
+        vault import keepass-xml Database.xml --group old/ --on-conflict skip\n  \
+        vault import csv logins.csv --map title=Name,username=Login,password=Secret,url=Site\n  \
+        vault import pass ~/.password-store\n\n\
+        Folders become groups (Social/twitter.com). An export holds every secret in plain text: remove it afterwards."
+    )]
+    Import(ImportArgs),
 
     /// Run a command with entries' fields in its environment: NAME_USERNAME, NAME_PASSWORD,
     /// NAME_URL, NAME_NOTES, NAME_<FIELD> for the entry's own fields and NAME_OTP for its current
@@ -439,4 +459,66 @@ pub enum ExportFormat {
     Raw,
     Json,
     Env,
+    Csv,
+}
+
+#[derive(Args)]
+pub struct ImportArgs {
+    /// The source's format
+    #[arg(value_enum)]
+    pub format: ImportFormat,
+    /// The export file; for pass and passage, the store's directory
+    pub source: PathBuf,
+    /// Print what would be imported, and write nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Put every imported entry under this group (e.g. old/)
+    #[arg(long, value_name = "PREFIX/")]
+    pub group: Option<String>,
+    /// When a name is taken (in the vault, or by an earlier entry of the source):
+    /// skip the newcomer, rename it "NAME (2)", or overwrite (the old password goes to the
+    /// history)
+    #[arg(long, value_enum, default_value_t = OnConflictArg::Rename)]
+    pub on_conflict: OnConflictArg,
+    /// For the csv format: which column holds each field, by header name
+    #[arg(long, value_name = "FIELD=COLUMN,…")]
+    pub map: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ImportFormat {
+    /// Bitwarden's .json export (not the encrypted one)
+    BitwardenJson,
+    /// Bitwarden's .csv export
+    BitwardenCsv,
+    /// KeePass 2's "KeePass XML (2.x)" export
+    KeepassXml,
+    /// KeePassXC's CSV export
+    KeepassxcCsv,
+    /// 1Password's .1pux export
+    #[value(name = "1password-1pux")]
+    OnePassword1pux,
+    /// 1Password's CSV export
+    #[value(name = "1password-csv")]
+    OnePasswordCsv,
+    /// Chrome's (or Edge's, Brave's) password CSV
+    ChromeCsv,
+    /// Firefox's password CSV
+    FirefoxCsv,
+    /// Any CSV, with --map
+    Csv,
+    /// vault export --all --format json, or a vault decrypted with age -d
+    VaultJson,
+    /// A pass store (a directory), decrypted with gpg
+    Pass,
+    /// A passage store (a directory), decrypted with the identities in
+    /// $PASSAGE_IDENTITIES_FILE [default: ~/.passage/identities]
+    Passage,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OnConflictArg {
+    Skip,
+    Rename,
+    Overwrite,
 }

@@ -12,6 +12,7 @@ use vault::document::{Entry, FieldError, OTP};
 use vault::error::{Error, Result};
 use vault::otp;
 use vault::secret::{Secret, SecretBuf};
+use zeroize::Zeroizing;
 
 pub fn run(
     ctx: &Context,
@@ -21,6 +22,11 @@ pub fn run(
     no_newline: bool,
     to_file: Option<&Path>,
 ) -> Result<()> {
+    if format == ExportFormat::Csv {
+        return Err(Error::Usage(
+            "--format csv is for export --all; one entry is raw, json or env".into(),
+        ));
+    }
     if format == ExportFormat::Json && field.is_some() {
         return Err(Error::Usage(
             "--field does not apply to --format json, which prints the whole entry".into(),
@@ -71,6 +77,8 @@ fn render(
             vault::text::write_json(&mut *out, entry)?;
             out.write_all(b"\n")?;
         }
+        // Refused in `run`, before the vault is read.
+        ExportFormat::Csv => {}
         ExportFormat::Env => {
             let fields = match field {
                 Some(field) => match value(name, entry, field) {
@@ -97,6 +105,139 @@ fn render(
         }
     }
     Ok(Ok(()))
+}
+
+/// `export --all`: every entry, as the vault's own JSON or as Bitwarden's CSV, into a new 0600
+/// file written atomically, or to stdout when asked with `-o -`.
+pub fn all(ctx: &Context, format: Option<ExportFormat>, to: Option<&Path>) -> Result<()> {
+    let format = format.unwrap_or(ExportFormat::Json);
+    if !matches!(format, ExportFormat::Json | ExportFormat::Csv) {
+        return Err(Error::Usage(
+            "export --all writes --format json or csv".into(),
+        ));
+    }
+    let Some(to) = to else {
+        return Err(Error::Usage(
+            "export --all writes every secret in plain text: give -o FILE (or -o - for stdout)"
+                .into(),
+        ));
+    };
+    let identity = ctx.identity(Prompting::OnlyInteractive)?;
+    let doc = ctx.store()?.load(&identity)?;
+    let mut out = SecretBuf::with_capacity(doc.entries.len() * 512 + 4096);
+    let written = match format {
+        ExportFormat::Csv => write_csv(&mut out, &doc.entries),
+        _ => write_all_json(&mut out, &doc.entries),
+    };
+    written.map_err(|e| Error::io("cannot format the entries", e))?;
+    let bytes = out.into_inner();
+    if to == Path::new("-") {
+        return output::stdout(&bytes);
+    }
+    atomic::write(to, &bytes, Mode::Private)
+        .map_err(|e| Error::io(format!("cannot write {}", to.display()), e))?;
+    output::say(&format!(
+        "wrote {} entries to {}: it holds them in plain text, remove it when done",
+        doc.entries.len(),
+        to.display()
+    ));
+    Ok(())
+}
+
+/// The document's entries as `vault import vault-json` reads them back: `{"format": 1,
+/// "entries": {…}}`, without the recipients.
+fn write_all_json(
+    out: &mut SecretBuf,
+    entries: &std::collections::BTreeMap<String, Entry>,
+) -> std::io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct AllEntries<'a> {
+        format: u64,
+        entries: &'a std::collections::BTreeMap<String, Entry>,
+    }
+    serde_json::to_writer_pretty(
+        &mut *out,
+        &AllEntries {
+            format: vault::document::FORMAT,
+            entries,
+        },
+    )?;
+    out.write_all(b"\n")
+}
+
+/// Bitwarden's CSV columns, which Bitwarden imports as they are and `KeePassXC`'s CSV import
+/// maps: the group is the folder, the entry's own fields are `name: value` lines. Written here
+/// rather than by a CSV crate, whose buffers would keep copies of every value.
+const CSV_HEADER: [&str; 11] = [
+    "folder",
+    "favorite",
+    "type",
+    "name",
+    "notes",
+    "fields",
+    "reprompt",
+    "login_uri",
+    "login_username",
+    "login_password",
+    "login_totp",
+];
+
+fn write_csv(
+    out: &mut SecretBuf,
+    entries: &std::collections::BTreeMap<String, Entry>,
+) -> std::io::Result<()> {
+    write_csv_row(out, CSV_HEADER.iter().copied())?;
+    for (name, entry) in entries {
+        let (folder, title) = name.rsplit_once('/').unwrap_or(("", name));
+        let mut fields = Zeroizing::new(String::new());
+        for (key, value) in &entry.fields {
+            if !fields.is_empty() {
+                fields.push('\n');
+            }
+            fields.push_str(key);
+            fields.push_str(": ");
+            fields.push_str(value.expose());
+        }
+        write_csv_row(
+            out,
+            [
+                folder,
+                "",
+                "login",
+                title,
+                entry.notes.expose(),
+                &fields,
+                "0",
+                &entry.url,
+                &entry.username,
+                entry.password.expose(),
+                entry.totp.expose(),
+            ],
+        )?;
+    }
+    Ok(())
+}
+
+/// One CSV row (RFC 4180): every value quoted, quotes doubled, so commas and newlines in a
+/// value stay in it.
+fn write_csv_row<'a>(
+    out: &mut SecretBuf,
+    values: impl IntoIterator<Item = &'a str>,
+) -> std::io::Result<()> {
+    for (i, value) in values.into_iter().enumerate() {
+        if i > 0 {
+            out.write_all(b",")?;
+        }
+        out.write_all(b"\"")?;
+        for (j, part) in value.split('"').enumerate() {
+            if j > 0 {
+                out.write_all(b"\"\"")?;
+            }
+            out.write_all(part.as_bytes())?;
+        }
+        out.write_all(b"\"")?;
+    }
+    out.write_all(b"\r\n")
 }
 
 /// [`Entry::value`], with the error a command reports (a missing field is exit 3).

@@ -8,6 +8,7 @@ mod entries;
 mod exec;
 mod export;
 mod git;
+mod import;
 mod inject;
 mod keys;
 mod misc;
@@ -124,19 +125,27 @@ fn run_command(ctx: &Context, command: Command) -> Result<()> {
         }
         Command::Rm { name, yes } => entries::remove(ctx, &name, yes),
         Command::Export {
+            all: true,
+            format,
+            output,
+            ..
+        } => export::all(ctx, format, output.as_deref()),
+        Command::Export {
             name,
             field,
             format,
             no_newline,
             output,
+            ..
         } => export::run(
             ctx,
-            &name,
+            name.as_deref().unwrap_or_default(),
             field.as_deref(),
-            format,
+            format.unwrap_or(args::ExportFormat::Raw),
             no_newline,
             output.as_deref(),
         ),
+        Command::Import(request) => import::run(ctx, &request),
         Command::Exec {
             names,
             env,

@@ -15,6 +15,7 @@ mod export;
 mod git;
 mod hostile;
 mod hygiene;
+mod import;
 mod inject;
 mod interop;
 mod keys;

@@ -209,24 +209,23 @@ impl Store {
     /// key opens no stanza of the main vault, or whose user may not read it at all), that of
     /// its derived vault, found without a new flag.
     fn read_plaintext(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
-        let main = self
-            .read()
-            .and_then(|ciphertext| self.decrypt(&ciphertext, identity));
-        let shut_out = match &main {
-            Err(Error::NoMatchingIdentity { .. }) => true,
-            Err(Error::Io { source, .. }) => source.kind() == io::ErrorKind::PermissionDenied,
-            _ => false,
-        };
-        if shut_out && let Some((path, ciphertext)) = derived::find_for(&self.real_path(), identity)
-        {
-            return crypto::decrypt(&ciphertext, identity.keys()).map_err(|failure| {
-                Error::VaultUnreadable {
-                    path,
-                    reason: failure.describe().into(),
+        // A key with a derived vault of its own is a scoped recipient, never a full one (one key,
+        // one recipient): its file is read at once, without the main vault at all.
+        if let Some((path, ciphertext)) = derived::find_for(&self.real_path(), identity) {
+            match crypto::decrypt(&ciphertext, identity.keys()) {
+                Ok(plaintext) => return Ok(plaintext),
+                // Not ours after all (a link left by hand): the main vault decides.
+                Err(DecryptFailure::NoMatch) => {}
+                Err(failure) => {
+                    return Err(Error::VaultUnreadable {
+                        path,
+                        reason: failure.describe().into(),
+                    });
                 }
-            });
+            }
         }
-        main
+        self.read()
+            .and_then(|ciphertext| self.decrypt(&ciphertext, identity))
     }
 
     fn open_plaintext(

@@ -255,3 +255,44 @@ fn one_save_after_import_10k(bencher: Bencher) {
             (dir, store, identity)
         });
 }
+
+/// Three copies of the 10,000-entry vault for a merge: the base, ours with 100 passwords
+/// changed, theirs with 100 others changed; each signed by the identity, as git holds them.
+fn merge_copies() -> (tempfile::TempDir, Identity, [std::path::PathBuf; 3]) {
+    let (dir, store, identity) = empty_vault();
+    import_into(&store, &identity);
+    let base = store.load(&identity).unwrap();
+    let paths = ["base.age", "ours.age", "theirs.age"].map(|name| dir.path().join(name));
+    let names: Vec<String> = base.entries.keys().cloned().collect();
+    for (path, changed) in paths.iter().zip([0..0, 0..100, 100..200]) {
+        let mut doc = base.clone();
+        for name in &names[changed] {
+            let entry = doc.entries.get_mut(name).unwrap();
+            entry.set_password(
+                Secret::new(format!("{name} changed")),
+                "2026-11-25T00:00:00Z",
+            );
+        }
+        vault::store::Store::write_copy(&mut doc, &identity, path).unwrap();
+    }
+    (dir, identity, paths)
+}
+
+/// `vault git merge-driver` on two 10,000-entry vaults with 100 changes on each side: three
+/// decrypts and parses, the merge, one signed write. The yardstick is one save, above.
+#[divan::bench(sample_count = 20)]
+fn merge_driver_10k_100_changes_each(bencher: Bencher) {
+    use vault::store::Store;
+    bencher.with_inputs(merge_copies).bench_local_values(
+        |(dir, identity, [base, ours, theirs])| {
+            let base_doc = Store::new(&base).load_trusted(&identity).ok();
+            let ours_doc = Store::new(&ours).load_trusted(&identity).unwrap();
+            let theirs_doc = Store::new(&theirs).load_trusted(&identity).unwrap();
+            let mut merged =
+                vault::merge::three_way(base_doc.as_ref(), &ours_doc, &theirs_doc, "now");
+            assert_eq!(merged.conflicts, 0);
+            Store::write_copy(&mut merged.doc, &identity, &ours).unwrap();
+            (dir, identity, [base, ours, theirs])
+        },
+    );
+}

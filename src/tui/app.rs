@@ -979,6 +979,53 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn recipients_scope_grants_some_entries_and_blank_grants_all() {
+        let mut app = main_app();
+        press(&mut app, KeyCode::Char('R'));
+        press(&mut app, KeyCode::Char('s'));
+        type_text(&mut app, "bank/* db");
+        let effects = press(&mut app, KeyCode::Enter);
+        let [
+            Effect::Save {
+                change: Change::Recipients { recipients, .. },
+                ..
+            },
+        ] = &effects[..]
+        else {
+            panic!("no save")
+        };
+        assert_eq!(
+            recipients[0].only.as_deref(),
+            Some(&["bank/*".to_owned(), "db".to_owned()][..])
+        );
+
+        // A new recipient with a scope, from the add form's third field.
+        let mut app = main_app();
+        press(&mut app, KeyCode::Char('R'));
+        press(&mut app, KeyCode::Char('a'));
+        app.update(Msg::Paste(vault::identity::generate().recipient));
+        press(&mut app, KeyCode::Tab);
+        type_text(&mut app, "job");
+        press(&mut app, KeyCode::Tab);
+        type_text(&mut app, "mail");
+        let effects = press(&mut app, KeyCode::Enter);
+        let [
+            Effect::Save {
+                change: Change::Recipients { recipients, .. },
+                ..
+            },
+        ] = &effects[..]
+        else {
+            panic!("no save")
+        };
+        assert_eq!(
+            recipients[1].only.as_deref(),
+            Some(&["mail".to_owned()][..])
+        );
+        assert!(recipients[0].only.is_none(), "the others keep every entry");
+    }
+
+    #[test]
     fn recipients_add_a_pasted_key_and_refuse_bad_input() {
         let mut app = main_app();
         press(&mut app, KeyCode::Char('R'));

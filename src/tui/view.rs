@@ -619,6 +619,29 @@ fn scope_note(recipient: &vault::document::Recipient) -> String {
         .unwrap_or_default()
 }
 
+/// One labelled text field of a window (labels are 10 columns wide); the cursor's place when
+/// it has the focus.
+fn field_line(
+    lines: &mut Vec<Line<'_>>,
+    label: &'static str,
+    field: &TextField,
+    focused: bool,
+    inner: Rect,
+    theme: Theme,
+) -> Option<(u16, u16)> {
+    let style = if focused { theme.key() } else { theme.label() };
+    lines.push(Line::from(vec![
+        Span::styled(label, style),
+        Span::raw(printable(field.text(), false).into_owned()),
+    ]));
+    focused.then(|| {
+        (
+            inner.x + 10 + u16::try_from(Span::raw(field.before_cursor()).width()).unwrap_or(0),
+            inner.y + u16::try_from(lines.len() - 1).unwrap_or(0),
+        )
+    })
+}
+
 fn draw_recipients(main: &Main, view: &Recipients, frame: &mut Frame, area: Rect, theme: Theme) {
     let box_area = centered(area, 76, 16);
     let (inner, block) = popup(frame, box_area, "recipients: who can decrypt", theme);
@@ -659,31 +682,34 @@ fn draw_recipients(main: &Main, view: &Recipients, frame: &mut Frame, area: Rect
     lines.push(Line::raw(""));
     let mut cursor = None;
     if let Some(adding) = &view.adding {
-        for (i, (label, field)) in [("key/file  ", &adding.key), ("name      ", &adding.name)]
-            .into_iter()
-            .enumerate()
+        for (i, (label, field)) in [
+            ("key/file  ", &adding.key),
+            ("name      ", &adding.name),
+            ("only      ", &adding.only),
+        ]
+        .into_iter()
+        .enumerate()
         {
-            let style = if adding.focus == i {
-                theme.key()
-            } else {
-                theme.label()
-            };
-            lines.push(Line::from(vec![
-                Span::styled(label, style),
-                Span::raw(printable(field.text(), false).into_owned()),
-            ]));
-            if adding.focus == i {
-                let y = inner.y + u16::try_from(lines.len() - 1).unwrap_or(0);
-                cursor = Some((
-                    inner.x
-                        + 10
-                        + u16::try_from(Span::raw(field.before_cursor()).width()).unwrap_or(0),
-                    y,
-                ));
-            }
+            let at = field_line(&mut lines, label, field, adding.focus == i, inner, theme);
+            cursor = cursor.or(at);
         }
         lines.push(Line::from(hint_spans(
-            &[("Tab", "next"), ("Enter", "add"), ("Esc", "cancel")],
+            &[
+                ("Tab", "next"),
+                ("Enter", "add"),
+                ("Esc", "cancel"),
+                ("only", "names/globs, blank: all"),
+            ],
+            theme,
+        )));
+    } else if let Some(field) = &view.scoping {
+        cursor = field_line(&mut lines, "only      ", field, true, inner, theme);
+        lines.push(Line::from(hint_spans(
+            &[
+                ("Enter", "grant"),
+                ("Esc", "cancel"),
+                ("blank", "every entry"),
+            ],
             theme,
         )));
     } else if view.confirm_remove {
@@ -698,7 +724,12 @@ fn draw_recipients(main: &Main, view: &Recipients, frame: &mut Frame, area: Rect
         ));
     } else {
         lines.push(Line::from(hint_spans(
-            &[("a", "add"), ("d", "remove"), ("Esc", "close")],
+            &[
+                ("a", "add"),
+                ("s", "scope"),
+                ("d", "remove"),
+                ("Esc", "close"),
+            ],
             theme,
         )));
     }

@@ -642,34 +642,24 @@ fn field_line(
     })
 }
 
-fn draw_recipients(main: &Main, view: &Recipients, frame: &mut Frame, area: Rect, theme: Theme) {
-    let box_area = centered(area, 76, 16);
-    let (inner, block) = popup(frame, box_area, "recipients: who can decrypt", theme);
-    frame.render_widget(block, box_area);
-    let mine: Vec<bool> = main
-        .doc
+/// The recipients, a name a line (with `(you)` and its scope), its key (too long to share the
+/// line) beneath.
+fn recipient_lines(main: &Main, selected: usize, theme: Theme) -> Vec<Line<'static>> {
+    main.doc
         .recipients
         .iter()
-        .map(|r| {
-            main.identity
-                .recipients()
-                .contains(&crypto::canonical_key(&r.key))
-        })
-        .collect();
-    // A name a line, its key (too long to share the line) beneath.
-    let mut lines: Vec<Line> = main
-        .doc
-        .recipients
-        .iter()
-        .zip(&mine)
         .enumerate()
-        .flat_map(|(i, (r, mine))| {
-            let style = if i == view.selected {
+        .flat_map(|(i, r)| {
+            let style = if i == selected {
                 theme.selected()
             } else {
                 Style::new()
             };
-            let you = if *mine { " (you)" } else { "" };
+            let mine = main
+                .identity
+                .recipients()
+                .contains(&crypto::canonical_key(&r.key));
+            let you = if mine { " (you)" } else { "" };
             [
                 Line::styled(
                     format!("{}{you}{}", printable(&r.name, false), scope_note(r)),
@@ -678,7 +668,14 @@ fn draw_recipients(main: &Main, view: &Recipients, frame: &mut Frame, area: Rect
                 Line::styled(format!("  {}", printable(&r.key, false)), theme.dim()),
             ]
         })
-        .collect();
+        .collect()
+}
+
+fn draw_recipients(main: &Main, view: &Recipients, frame: &mut Frame, area: Rect, theme: Theme) {
+    let box_area = centered(area, 76, 16);
+    let (inner, block) = popup(frame, box_area, "recipients: who can decrypt", theme);
+    frame.render_widget(block, box_area);
+    let mut lines = recipient_lines(main, view.selected, theme);
     lines.push(Line::raw(""));
     let mut cursor = None;
     if let Some(adding) = &view.adding {

@@ -267,8 +267,10 @@ fn refusal(path: &Path, what: &'static str, problem: PrivateFileProblem) -> Erro
         ),
         PrivateFileProblem::OtherOwner => refused(
             "it is owned by another user".into(),
+            // Not "chown it" first: run as root on a job's key, that would break the job.
             format!(
-                "use a key file of your own, or chown it: chown $USER {}",
+                "run vault as the user it belongs to (a job's key: as the job's user, \
+                 sudo -u USER vault …); only if the key is yours, chown $USER {}",
                 path.display()
             ),
         ),

@@ -99,6 +99,7 @@ pub enum Command {
 
     /// Show an entry (the password masked unless --reveal)
     Show {
+        /// The entry's name (`/` makes groups: bank/checking)
         name: String,
         /// Show the password and the entry's own fields
         #[arg(long)]
@@ -107,6 +108,7 @@ pub enum Command {
 
     /// Add an entry; the password is asked twice, or read from the first line of stdin
     Add {
+        /// The entry's name (`/` makes groups: bank/checking)
         name: String,
         #[command(flatten)]
         fields: EntryFields,
@@ -123,6 +125,7 @@ pub enum Command {
     #[command(group(ArgGroup::new("changes").required(true).multiple(true)
         .args(["username", "url", "notes", "password", "generate", "rename", "totp", "remove_totp"])))]
     Edit {
+        /// The entry's name (`/` makes groups: bank/checking)
         name: String,
         #[command(flatten)]
         fields: EntryFields,
@@ -145,6 +148,7 @@ pub enum Command {
 
     /// Delete an entry (asks first on a terminal)
     Rm {
+        /// The entry's name (`/` makes groups: bank/checking)
         name: String,
         /// Do not ask
         #[arg(short, long)]
@@ -174,6 +178,10 @@ pub enum Command {
         /// No newline after the output
         #[arg(short = 'n', long = "no-newline")]
         no_newline: bool,
+        /// With --format json: the entry's earlier passwords too (left out by default: a job
+        /// needs the current one)
+        #[arg(long)]
+        history: bool,
         /// Write to a new 0600 file instead of stdout (replacing it atomically)
         #[arg(short, long, value_name = "FILE")]
         output: Option<PathBuf>,
@@ -231,6 +239,7 @@ pub enum Command {
     /// Put one field of an entry (default: password) on the clipboard; it is cleared after
     /// --clear-after seconds (default 30) if the clipboard still holds it
     Copy {
+        /// The entry's name (`/` makes groups: bank/checking)
         name: String,
         /// Which field: username, password, url, notes, otp (the current TOTP code), totp (the
         /// key), or one of the entry's own
@@ -280,6 +289,7 @@ pub enum Command {
     /// Settle a recorded merge conflict
     #[command(group(ArgGroup::new("side").required(true).args(["ours", "theirs"])))]
     Resolve {
+        /// The entry's name (`/` makes groups: bank/checking)
         name: String,
         /// Keep the vault's version as it stands
         #[arg(long)]
@@ -446,10 +456,13 @@ pub struct AuditArgs {
 
 #[derive(Args)]
 pub struct EntryFields {
+    /// The entry's username
     #[arg(long, value_name = "USER")]
     pub username: Option<String>,
+    /// The entry's URL
     #[arg(long)]
     pub url: Option<String>,
+    /// Notes (an argument, so visible in ps: put secret notes in with the interface)
     #[arg(long, value_name = "TEXT")]
     pub notes: Option<String>,
 }

@@ -19,7 +19,7 @@ pub fn run(
     name: &str,
     field: Option<&str>,
     format: ExportFormat,
-    no_newline: bool,
+    (no_newline, history): (bool, bool),
     to_file: Option<&Path>,
 ) -> Result<()> {
     if format == ExportFormat::Csv {
@@ -34,9 +34,13 @@ pub fn run(
     }
     let identity = ctx.identity(Prompting::OnlyInteractive)?;
     let store = ctx.store()?;
-    let entry = store
+    let mut entry = store
         .load_entry(&identity, name)?
         .ok_or_else(|| no_entry(name, store.path()))?;
+    // Old passwords are no job's business unless asked for.
+    if !history {
+        entry.history.clear();
+    }
     let mut out = SecretBuf::with_capacity(4096);
     render(&mut out, name, &entry, field, format)
         .map_err(|e| Error::io("cannot format the entry", e))??;
@@ -48,11 +52,22 @@ pub fn run(
 }
 
 /// A job's output: to stdout, or to a new private (0600) file that replaces `to_file` atomically.
+/// A closed stdout is a failure here, unlike for `list`: the job asked for a secret and got
+/// nothing, and must not go on as if it had.
 pub fn deliver(bytes: &[u8], to_file: Option<&Path>) -> Result<()> {
     match to_file {
         Some(path) => atomic::write(path, bytes, Mode::Private)
             .map_err(|e| Error::io(format!("cannot write {}", path.display()), e)),
-        None => output::stdout(bytes),
+        None => output::stdout(bytes).map_err(|err| {
+            if err.is_broken_pipe() {
+                Error::with_hint(
+                    "standard output is closed: nothing was delivered",
+                    "check the command reading vault's output",
+                )
+            } else {
+                err
+            }
+        }),
     }
 }
 

@@ -135,6 +135,7 @@ fn run_command(ctx: &Context, command: Command) -> Result<()> {
             field,
             format,
             no_newline,
+            history,
             output,
             ..
         } => export::run(
@@ -142,7 +143,7 @@ fn run_command(ctx: &Context, command: Command) -> Result<()> {
             name.as_deref().unwrap_or_default(),
             field.as_deref(),
             format.unwrap_or(args::ExportFormat::Raw),
-            no_newline,
+            (no_newline, history),
             output.as_deref(),
         ),
         Command::Import(request) => import::run(ctx, &request),

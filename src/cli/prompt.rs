@@ -136,7 +136,7 @@ fn ask_twice(what: &str) -> Result<Secret> {
     let second = ask_hidden(&format!("{what} again: ")).ok_or_else(cannot)?;
     if first != second {
         return Err(Error::other(format!(
-            "the two {what}s differ; nothing was changed"
+            "the {what} and its repetition differ; nothing was changed"
         )));
     }
     Ok(first)

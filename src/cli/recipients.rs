@@ -256,8 +256,9 @@ fn keys(n: usize) -> String {
 fn remove(ctx: &Context, name: &str) -> Result<()> {
     let (store, saved) = change_recipient(ctx, name, |_| None)?;
     eprintln!(
-        "vault: removed recipient '{name}'; the vault is encrypted to {} keys (copies made before, {} among them, still open with the old key)",
-        saved.recipients.len(),
+        "vault: removed recipient '{}'; the vault is encrypted to {} (copies made before, {} among them, still open with the old key)",
+        output::printable(name),
+        keys(full_count(&saved)),
         store.backup_path().display()
     );
     Ok(())

@@ -208,3 +208,26 @@ fn global_options_work_after_the_subcommand() {
     cmd.env_remove("VAULT_FILE").env_remove("VAULT_IDENTITY");
     assert_eq!(stdout_of(&cmd.assert().success()), "pw\n");
 }
+
+#[test]
+fn every_argument_of_edit_and_add_says_what_it_is() {
+    let s = Sandbox::new();
+    for command in ["edit", "add"] {
+        let help = stdout_of(&s.vault(&[command, "--help"]).assert().success());
+        for arg in [
+            "<NAME>",
+            "--username <USER>",
+            "--url <URL>",
+            "--notes <TEXT>",
+        ] {
+            let line = help
+                .lines()
+                .find(|l| l.trim_start().starts_with(arg))
+                .unwrap_or_else(|| panic!("{arg} not in {command} --help:\n{help}"));
+            assert!(
+                line.trim_start().len() > arg.len() + 2,
+                "{command} --help: {arg} has no help:\n{help}"
+            );
+        }
+    }
+}

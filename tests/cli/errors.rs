@@ -269,6 +269,12 @@ fn identity_owned_by_another_user_is_refused() {
     assert_eq!(fs::metadata(s.key()).unwrap().uid(), 65534);
     let a = s.vault(&["list"]).assert().code(5);
     assert_one_line_error(&a, "owned by another user");
+    // Run as root on a job's key, chown would break the job: the hint says whom to run as.
+    assert!(
+        stderr_of(&a).contains("as the job's user"),
+        "{}",
+        stderr_of(&a)
+    );
 }
 
 fn rustix_like_euid() -> u32 {

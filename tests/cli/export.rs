@@ -65,6 +65,20 @@ fn json_is_the_whole_entry_for_jq() {
 }
 
 #[test]
+fn json_leaves_old_passwords_out_unless_asked() {
+    let s = with_bank();
+    s.edit_password("bank", "it's new");
+    let json = |args: &[&str]| -> serde_json::Value {
+        serde_json::from_str(&stdout_of(&s.vault(args).assert().success())).unwrap()
+    };
+    let entry = json(&["export", "bank", "--format", "json"]);
+    assert_eq!(entry["password"], "it's new");
+    assert_eq!(entry["history"], serde_json::json!([]));
+    let entry = json(&["export", "bank", "--format", "json", "--history"]);
+    assert_eq!(entry["history"][0]["password"], "it's $x");
+}
+
+#[test]
 fn env_lines_survive_a_real_shell() {
     let s = with_bank();
     let env = stdout_of(
@@ -284,4 +298,26 @@ fn an_export_to_a_file_killed_at_any_point_leaves_no_plaintext_behind() {
     eprintln!(
         "export kill harness: {kills} kills: {whole} left the whole file, {nothing} nothing at all"
     );
+}
+
+#[test]
+fn export_to_a_closed_stdout_fails_rather_than_deliver_nothing() {
+    let s = with_bank();
+    let mut child = std::process::Command::new(BIN)
+        .args(["export", "bank"])
+        .env("HOME", s.dir.path())
+        .env("VAULT_FILE", s.vault_path())
+        .env("VAULT_IDENTITY", s.key())
+        .env("VAULT_AGENT_SOCK", s.agent_socket())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("standard output is closed"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }

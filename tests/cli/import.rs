@@ -34,9 +34,10 @@ fn imported(format: &str, file: &str, more: &[&str]) -> (Sandbox, String) {
     (s, summary)
 }
 
+/// The whole entry as imported, its password history included.
 fn entry(s: &Sandbox, name: &str) -> Value {
     let out = s
-        .vault(&["export", name, "--format", "json"])
+        .vault(&["export", name, "--format", "json", "--history"])
         .assert()
         .success();
     serde_json::from_str(&stdout_of(&out)).unwrap()

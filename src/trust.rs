@@ -28,9 +28,13 @@ pub struct TrustList {
     pub writers: Vec<(WriterId, String)>,
 }
 
-/// The default place of the trust list, beside the default identity.
+/// Where the user's trust list is: `VAULT_TRUST`, else beside the default identity
+/// (`$XDG_CONFIG_HOME/vault/trust`, `%APPDATA%\vault\trust`).
 pub fn default_path() -> Option<PathBuf> {
-    os::default_identity_path().map(|identity| identity.with_file_name("trust"))
+    std::env::var_os("VAULT_TRUST")
+        .filter(|p| !p.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| os::default_identity_path().map(|identity| identity.with_file_name("trust")))
 }
 
 /// The name a user's own writer key has in their trust list.

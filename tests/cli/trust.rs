@@ -341,3 +341,25 @@ fn a_trust_list_others_can_change_is_refused() {
     let a = s.vault(&["list"]).assert().code(5);
     assert_one_line_error(&a, "lets others change whom you trust");
 }
+
+#[test]
+fn vault_trust_names_another_trust_list() {
+    let s = Sandbox::new();
+    let list = s.path("elsewhere/trust");
+    s.vault(&["init", "--no-passphrase"])
+        .env("VAULT_TRUST", &list)
+        .assert()
+        .success();
+    assert_eq!(mode(&list), 0o600);
+    assert!(!s.path(".config/vault/trust").exists());
+    let listed = stdout_of(
+        &s.vault(&["trust", "list"])
+            .env("VAULT_TRUST", &list)
+            .assert()
+            .success(),
+    );
+    assert!(
+        listed.contains("self") && listed.contains("(you)"),
+        "{listed}"
+    );
+}

@@ -89,6 +89,8 @@ impl Win {
             .env("WINEDEBUG", "-all")
             .env("VAULT_FILE", self.win_path("vault.age"))
             .env("VAULT_IDENTITY", self.win_path("identity.txt"))
+            // Each test its own trust list: tests run at once, and %APPDATA% is shared.
+            .env("VAULT_TRUST", self.win_path("trust"))
             .current_dir(self.dir.path())
             .arg(&self.exe)
             .args(args);
@@ -350,7 +352,9 @@ fn defaults_live_under_appdata() {
     // Windows does not. A closed parent keeps that out of what is checked here.
     fs::set_permissions(&appdata, fs::Permissions::from_mode(0o700)).unwrap();
     let mut cmd = w.vault(&["init", "--no-passphrase"]);
-    cmd.env_remove("VAULT_FILE").env_remove("VAULT_IDENTITY");
+    cmd.env_remove("VAULT_FILE")
+        .env_remove("VAULT_IDENTITY")
+        .env_remove("VAULT_TRUST");
     let out = run(cmd, "");
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert!(out.status.success(), "{stderr}");
@@ -360,6 +364,10 @@ fn defaults_live_under_appdata() {
     );
     assert!(ours.join("vault.age").is_file());
     assert!(ours.join("identity").is_file());
+    assert!(
+        ours.join("trust").is_file(),
+        "the trust list beside the identity"
+    );
     // The directory made for them is the user's alone.
     let mode = fs::metadata(&ours).unwrap().permissions().mode();
     assert_eq!(mode & 0o007, 0, "{mode:o}");

@@ -980,20 +980,26 @@ pub(crate) mod tests {
 
     #[test]
     fn recipients_scope_grants_some_entries_and_blank_grants_all() {
+        /// The recipient list a single save effect asks for.
+        fn saved_recipients(effects: &[Effect]) -> &[vault::document::Recipient] {
+            let [
+                Effect::Save {
+                    change: Change::Recipients { recipients, .. },
+                    ..
+                },
+            ] = effects
+            else {
+                panic!("no save")
+            };
+            recipients
+        }
+
         let mut app = main_app();
         press(&mut app, KeyCode::Char('R'));
         press(&mut app, KeyCode::Char('s'));
         type_text(&mut app, "bank/* db");
         let effects = press(&mut app, KeyCode::Enter);
-        let [
-            Effect::Save {
-                change: Change::Recipients { recipients, .. },
-                ..
-            },
-        ] = &effects[..]
-        else {
-            panic!("no save")
-        };
+        let recipients = saved_recipients(&effects);
         assert_eq!(
             recipients[0].only.as_deref(),
             Some(&["bank/*".to_owned(), "db".to_owned()][..])
@@ -1009,15 +1015,7 @@ pub(crate) mod tests {
         press(&mut app, KeyCode::Tab);
         type_text(&mut app, "mail");
         let effects = press(&mut app, KeyCode::Enter);
-        let [
-            Effect::Save {
-                change: Change::Recipients { recipients, .. },
-                ..
-            },
-        ] = &effects[..]
-        else {
-            panic!("no save")
-        };
+        let recipients = saved_recipients(&effects);
         assert_eq!(
             recipients[1].only.as_deref(),
             Some(&["mail".to_owned()][..])

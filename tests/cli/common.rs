@@ -213,6 +213,35 @@ impl Sandbox {
     }
 }
 
+/// `vault ARGS` as another Unix user (`setpriv`), as a job would run: a clean environment with
+/// `PATH`, `HOME` and the vault in `home`, no agent, and `env` on top.
+pub fn vault_as_user(
+    (uid, gid): (&str, &str),
+    home: &Path,
+    env: &[(&str, &Path)],
+    args: &[&str],
+) -> std::process::Output {
+    let mut cmd = StdCommand::new("setpriv");
+    cmd.args([
+        &format!("--reuid={uid}"),
+        &format!("--regid={gid}"),
+        "--clear-groups",
+        "--",
+        BIN,
+    ])
+    .args(args)
+    .env_clear()
+    .env("PATH", "/usr/bin:/bin")
+    .env("HOME", home)
+    .env("VAULT_FILE", home.join("vault.age"))
+    .env("VAULT_AGENT_SOCK", home.join("none/agent.sock"))
+    .stdin(Stdio::null());
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    cmd.output().unwrap()
+}
+
 /// Stops the sandbox's agent however a test ends, so none outlives the suite.
 pub struct AgentRunning<'a>(pub &'a Sandbox);
 

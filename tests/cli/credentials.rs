@@ -3,7 +3,7 @@
 
 use std::fs;
 use std::path::Path;
-use std::process::{Command as StdCommand, Output, Stdio};
+use std::process::{Command as StdCommand, Output};
 
 use crate::common::*;
 
@@ -27,25 +27,7 @@ fn job_user() -> (String, String) {
 /// `vault ARGS` as the job user, with `env` (and nothing else of ours) in its environment.
 fn as_job(base: &Path, env: &[(&str, &Path)], args: &[&str]) -> Output {
     let (uid, gid) = job_user();
-    let mut cmd = StdCommand::new("setpriv");
-    cmd.args([
-        &format!("--reuid={uid}"),
-        &format!("--regid={gid}"),
-        "--clear-groups",
-        "--",
-        BIN,
-    ])
-    .args(args)
-    .env_clear()
-    .env("PATH", "/usr/bin:/bin")
-    .env("HOME", base)
-    .env("VAULT_FILE", base.join("vault.age"))
-    .env("VAULT_AGENT_SOCK", base.join("none/agent.sock"))
-    .stdin(Stdio::null());
-    for (name, value) in env {
-        cmd.env(name, value);
-    }
-    cmd.output().unwrap()
+    vault_as_user((&uid, &gid), base, env, args)
 }
 
 fn stderr(out: &Output) -> String {

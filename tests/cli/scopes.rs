@@ -369,25 +369,14 @@ fn a_job_user_in_the_group_reads_its_file_and_nothing_else() {
     .success();
     assert_eq!(mode(&vault), 0o600, "the main vault stays private");
 
+    let gid_text = gid.to_string();
     let as_job = |args: &[&str]| {
-        StdCommand::new("setpriv")
-            .args([
-                &format!("--reuid={uid}"),
-                &format!("--regid={gid}"),
-                "--clear-groups",
-                "--",
-                BIN,
-            ])
-            .args(args)
-            .env_clear()
-            .env("PATH", "/usr/bin:/bin")
-            .env("HOME", base.path())
-            .env("VAULT_FILE", &vault)
-            .env("VAULT_IDENTITY", &job_key)
-            .env("VAULT_AGENT_SOCK", base.path().join("none/agent.sock"))
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
+        vault_as_user(
+            (&uid, &gid_text),
+            base.path(),
+            &[("VAULT_IDENTITY", &job_key)],
+            args,
+        )
     };
     let out = as_job(&["export", "db"]);
     assert!(

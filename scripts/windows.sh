@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Cross-builds the Windows release, target/x86_64-pc-windows-gnu/release/vault.exe, and a wine
+# Cross-builds the Windows release, vault.exe under cargo's target directory, and a wine
 # prefix to run it in for tests/windows. Needs the Debian packages gcc-mingw-w64-x86-64 and
 # wine64 (scripts/test.sh installs them). Prints the variables the tests read, for eval.
 set -euo pipefail
@@ -22,4 +22,6 @@ if [ ! -d "$prefix/drive_c/windows/system32" ]; then
 fi
 cp target/windows-shim/bcryptprimitives.dll "$prefix/drive_c/windows/system32/"
 
-echo "export VAULT_WINDOWS_EXE='$PWD/target/$target/release/vault.exe' WINEPREFIX='$prefix'"
+# Wherever cargo builds (CARGO_TARGET_DIR, a config file's build.target-dir), it says so here.
+target_dir=$(cargo metadata --format-version 1 --no-deps --locked | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+echo "export VAULT_WINDOWS_EXE='$target_dir/$target/release/vault.exe' WINEPREFIX='$prefix'"

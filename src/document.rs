@@ -361,6 +361,48 @@ pub fn validate_name(name: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// The field names every entry has, or that ask for its TOTP key or code: an entry's own field
+/// of one of these names could never be read back.
+pub const STANDARD_FIELDS: [&str; 6] = ["username", "password", "url", "notes", "totp", OTP];
+
+/// Checks the name of an entry's own field: one a template (`vault://NAME/FIELD`), an
+/// environment variable and `--field` can all name.
+pub fn validate_field_name(key: &str) -> Result<(), &'static str> {
+    if STANDARD_FIELDS.contains(&key) {
+        return Err("it is a standard field: set it with its own option");
+    }
+    validate_label(key)?;
+    if key.contains('/') {
+        return Err("it contains a /, which a template could not name");
+    }
+    Ok(())
+}
+
+/// Checks a tag: shown in lists joined by commas, so it holds none.
+pub fn validate_tag(tag: &str) -> Result<(), &'static str> {
+    validate_label(tag)?;
+    if tag.contains(',') {
+        return Err("it contains a comma");
+    }
+    Ok(())
+}
+
+fn validate_label(label: &str) -> Result<(), &'static str> {
+    if label.is_empty() {
+        return Err("it is empty");
+    }
+    if label
+        .chars()
+        .any(|c| c.is_control() || crate::text::disguises(c))
+    {
+        return Err("it contains a control or invisible character");
+    }
+    if label.trim() != label {
+        return Err("it starts or ends with a space");
+    }
+    Ok(())
+}
+
 /// A new entry id: 16 random bytes, hex.
 pub fn new_id() -> String {
     let mut bytes = [0u8; 16];

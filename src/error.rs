@@ -10,10 +10,21 @@ use crate::trust::Refusal;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("no entry '{name}' in {}", vault.display())]
-    NoEntry { name: String, vault: PathBuf },
+    NoEntry {
+        name: String,
+        vault: PathBuf,
+        /// The names nearest to `name`, for "did you mean".
+        nearest: Vec<String>,
+    },
 
     #[error("entry '{entry}' has no field '{field}'")]
     NoField { entry: String, field: String },
+
+    #[error("nothing in {} matches '{pattern}'", vault.display())]
+    NoMatch { pattern: String, vault: PathBuf },
+
+    #[error("entry '{entry}' has no earlier password {number}")]
+    NoEarlierPassword { entry: String, number: usize },
 
     #[error("no recipient named '{0}'")]
     NoRecipient(String),
@@ -113,7 +124,11 @@ impl Error {
     /// The stable exit code scripts rely on.
     pub fn exit_code(&self) -> u8 {
         match self {
-            Error::NoEntry { .. } | Error::NoField { .. } | Error::NoRecipient(_) => 3,
+            Error::NoEntry { .. }
+            | Error::NoField { .. }
+            | Error::NoMatch { .. }
+            | Error::NoEarlierPassword { .. }
+            | Error::NoRecipient(_) => 3,
             Error::NoMatchingIdentity { .. }
             | Error::WrongPassphrase(_)
             | Error::PassphraseNeeded(_)
@@ -140,10 +155,25 @@ impl Error {
     /// What the user can do about it, when there is something useful to say.
     pub fn hint(&self) -> Option<String> {
         match self {
-            Error::NoEntry { .. } => Some("vault list shows the entries".into()),
+            Error::NoEntry { nearest, .. } => Some(match nearest.as_slice() {
+                [] => "vault list shows the entries".into(),
+                [one] => format!("did you mean {}?", crate::text::shell_word(one)),
+                many => format!(
+                    "did you mean one of {}?",
+                    many.iter()
+                        .map(|n| crate::text::shell_word(n))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            }),
             Error::NoField { .. } => {
                 Some("fields are username, password, url, notes, the entry's own, and otp and totp where it has a TOTP key".into())
             }
+            Error::NoMatch { .. } => Some("vault list shows the entries".into()),
+            Error::NoEarlierPassword { entry, .. } => Some(format!(
+                "vault history {} numbers them",
+                crate::text::shell_word(entry)
+            )),
             Error::NoRecipient(_) => Some("vault recipients list shows them".into()),
             Error::NoMatchingIdentity { .. } => Some(
                 "check --identity; the vault's owner adds your key with vault recipients add"
@@ -198,6 +228,22 @@ impl Error {
                 ),
             }),
             _ => None,
+        }
+    }
+
+    /// No entry `name` in `vault`, naming the nearest of `names` it has.
+    pub fn no_entry<'a>(
+        name: &str,
+        vault: impl Into<PathBuf>,
+        names: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        Error::NoEntry {
+            name: name.to_owned(),
+            vault: vault.into(),
+            nearest: crate::search::nearest(names, name)
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
         }
     }
 

@@ -22,6 +22,7 @@ pub mod os;
 pub mod otp;
 pub mod redact;
 pub mod scope;
+pub mod search;
 pub mod secret;
 pub mod signature;
 pub mod store;

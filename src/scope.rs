@@ -70,7 +70,8 @@ pub fn grants(patterns: &[String], name: &str) -> bool {
     patterns.iter().any(|p| glob(p, name))
 }
 
-fn glob(pattern: &str, name: &str) -> bool {
+/// Whether `name` matches the glob `pattern` (`*` any run of characters, `/` included; `?` one).
+pub fn glob(pattern: &str, name: &str) -> bool {
     let (p, n): (Vec<char>, Vec<char>) = (pattern.chars().collect(), name.chars().collect());
     // Iterative matching with one backtrack point: linear enough for names, no recursion.
     let (mut pi, mut ni, mut star, mut mark) = (0, 0, None, 0);

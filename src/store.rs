@@ -186,6 +186,29 @@ impl Store {
     /// One entry, without building the rest of the document: the read a job makes.
     /// Takes no lock and never writes.
     pub fn load_entry(&self, identity: &Identity, name: &str) -> Result<Option<Entry>> {
+        let plaintext = self.entry_plaintext(identity)?;
+        lookup::find_entry(&plaintext, name).map_err(|err| self.invalid(err))
+    }
+
+    /// One entry, as [`Store::load_entry`] reads it, or `NoEntry` naming the nearest names
+    /// (found by parsing the rest only then): what export, copy and show ask for.
+    pub fn entry(&self, identity: &Identity, name: &str) -> Result<Entry> {
+        let plaintext = self.entry_plaintext(identity)?;
+        if let Some(entry) =
+            lookup::find_entry(&plaintext, name).map_err(|err| self.invalid(err))?
+        {
+            return Ok(entry);
+        }
+        let doc = Document::parse(&plaintext).map_err(|err| self.invalid(err))?;
+        Err(Error::no_entry(
+            name,
+            self.path(),
+            doc.entries.keys().map(String::as_str),
+        ))
+    }
+
+    /// The plaintext a one-entry read looks in, its signer checked where that matters.
+    fn entry_plaintext(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
         let plaintext = self.read_plaintext(identity)?;
         // Without anchors nothing depends on the signer: no hash pass.
         if identity.trust().has_anchors() {
@@ -195,7 +218,7 @@ impl Store {
                 &signature::split(&plaintext).verify(),
             )?;
         }
-        lookup::find_entry(&plaintext, name).map_err(|err| self.invalid(err))
+        Ok(plaintext)
     }
 
     /// Decrypts, checks the signer as `check` asks, then parses: a document no trusted writer

@@ -90,18 +90,47 @@ pub enum Command {
     )]
     Agent(AgentCommand),
 
-    /// Entry names, one a line, sorted
+    /// Entry names, one a line, sorted; or only those PATTERN selects
+    #[command(
+        after_help = "Examples:\n  vault list\n  vault list bank/      (the group bank, \
+        subgroups too)\n  vault list 'db/*prod*'   (a glob: * any characters, / included; ? one)"
+    )]
     List {
+        /// GROUP/ for a group, a glob with * and ?, or a name (the entry and its group)
+        #[arg(add = entry_names())]
+        pattern: Option<String>,
         /// A JSON array with each entry's non-secret fields
         #[arg(long)]
         json: bool,
     },
 
-    /// Show an entry (the password masked unless --reveal)
+    /// Find entries by a fuzzy TEXT over their names, usernames, URLs and tags, best first
+    #[command(after_help = "Example:\n  vault find bnkchk      (finds bank/checking)")]
+    Find {
+        /// What you remember of it: letters in order, words separated by spaces
+        text: String,
+        /// A JSON array with each entry's non-secret fields, best first
+        #[arg(long)]
+        json: bool,
+    },
+
+    /// Show an entry (the password masked unless --reveal), or list a group (show bank/)
     Show {
-        /// The entry's name (`/` makes groups: bank/checking)
+        /// The entry's name (`/` makes groups: bank/checking), or a group
+        #[arg(add = entry_names())]
         name: String,
         /// Show the password and the entry's own fields
+        #[arg(long)]
+        reveal: bool,
+    },
+
+    /// An entry's earlier passwords, newest first: number, date replaced, value masked unless
+    /// --reveal; edit NAME --restore N brings one back
+    History {
+        /// The entry's name (`/` makes groups: bank/checking)
+        #[arg(add = entry_names())]
+        name: String,
+        /// Show the passwords
         #[arg(long)]
         reveal: bool,
     },
@@ -122,33 +151,12 @@ pub enum Command {
     },
 
     /// Change an entry's fields
-    #[command(group(ArgGroup::new("changes").required(true).multiple(true)
-        .args(["username", "url", "notes", "password", "generate", "rename", "totp", "remove_totp"])))]
-    Edit {
-        /// The entry's name (`/` makes groups: bank/checking)
-        name: String,
-        #[command(flatten)]
-        fields: EntryFields,
-        /// Set a new password, asked twice or read from the first line of stdin
-        #[arg(long, conflicts_with = "generate")]
-        password: bool,
-        /// Set a new generated password [default length: 24]
-        #[arg(long, value_name = "LEN", num_args = 0..=1, default_missing_value = "24")]
-        generate: Option<usize>,
-        /// Give the entry a new name
-        #[arg(long, value_name = "NEW")]
-        rename: Option<String>,
-        /// Set a new TOTP key, asked on the terminal or read from the next line of stdin
-        #[arg(long)]
-        totp: bool,
-        /// Forget the entry's TOTP key
-        #[arg(long, conflicts_with = "totp")]
-        remove_totp: bool,
-    },
+    Edit(EditArgs),
 
     /// Delete an entry (asks first on a terminal)
     Rm {
         /// The entry's name (`/` makes groups: bank/checking)
+        #[arg(add = entry_names())]
         name: String,
         /// Do not ask
         #[arg(short, long)]
@@ -160,7 +168,8 @@ pub enum Command {
     #[command(after_help = "Examples:\n  vault export bank\n  \
         vault export --all --format csv -o vault.csv   (every secret in plain text: remove it after use)")]
     Export {
-        #[arg(required_unless_present = "all")]
+        /// The entry's name (`/` makes groups: bank/checking)
+        #[arg(required_unless_present = "all", add = entry_names())]
         name: Option<String>,
         /// Every entry, in --format json (the vault's own entries, history and all) or csv
         /// (Bitwarden's columns, which KeePassXC's CSV import also reads); needs -o FILE, or
@@ -240,6 +249,7 @@ pub enum Command {
     /// --clear-after seconds (default 30) if the clipboard still holds it
     Copy {
         /// The entry's name (`/` makes groups: bank/checking)
+        #[arg(add = entry_names())]
         name: String,
         /// Which field: username, password, url, notes, otp (the current TOTP code), totp (the
         /// key), or one of the entry's own
@@ -312,11 +322,22 @@ pub enum Command {
         fix: bool,
     },
 
-    /// Print shell completions
-    Completions { shell: clap_complete::Shell },
+    /// Print the shell's completion script: commands, options, and entry names where they can
+    /// be read without a prompt (an agent, or an identity without a passphrase)
+    #[command(
+        after_help = "Examples:\n  bash: echo 'source <(vault completions bash)' >> ~/.bashrc\n  \
+        zsh:  echo 'source <(vault completions zsh)' >> ~/.zshrc\n  \
+        fish: vault completions fish > ~/.config/fish/completions/vault.fish"
+    )]
+    Completions { shell: CompletionShell },
 
-    /// Print the man page
-    Man,
+    /// Print the man page vault(1); with --dir, write it and a page for every command
+    /// (vault-show(1), …) into DIR
+    Man {
+        /// Write every page here, as NAME.1 files (e.g. /usr/local/share/man/man1)
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
+    },
 
     /// Owns a copied secret until it is cleared (started by copy; the secret comes on stdin)
     #[command(name = "clipboard-helper", hide = true)]
@@ -454,6 +475,59 @@ pub struct AuditArgs {
     pub json: bool,
 }
 
+/// The shells `vault completions` writes for.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    Bash,
+    Zsh,
+    Fish,
+    Elvish,
+    #[value(name = "powershell")]
+    PowerShell,
+}
+
+/// Entry names for a shell's completion, read only where no prompt is needed.
+fn entry_names() -> clap_complete::ArgValueCompleter {
+    clap_complete::ArgValueCompleter::new(super::complete::entry_names)
+}
+
+#[derive(Args)]
+#[command(group(ArgGroup::new("changes").required(true).multiple(true)
+    .args(["username", "url", "notes", "field", "tag", "password", "generate", "restore",
+           "rename", "totp", "remove_totp", "remove_field", "untag"])))]
+pub struct EditArgs {
+    /// The entry's name (`/` makes groups: bank/checking)
+    #[arg(add = entry_names())]
+    pub name: String,
+    #[command(flatten)]
+    pub fields: EntryFields,
+    /// Set a new password, asked twice or read from the first line of stdin
+    #[arg(long, conflicts_with_all = ["generate", "restore"])]
+    pub password: bool,
+    /// Make earlier password N (as vault history numbers them) the password again; the
+    /// current one goes to the history
+    #[arg(long, value_name = "N", conflicts_with = "generate")]
+    pub restore: Option<usize>,
+    /// Forget one of the entry's own fields (repeatable)
+    #[arg(long, value_name = "KEY")]
+    pub remove_field: Vec<String>,
+    /// Take a tag off (repeatable)
+    #[arg(long, value_name = "TAG")]
+    pub untag: Vec<String>,
+    /// Set a new generated password [default length: 24]
+    #[arg(long, value_name = "LEN", num_args = 0..=1, default_missing_value = "24")]
+    pub generate: Option<usize>,
+    /// Give the entry a new name
+    #[arg(long, value_name = "NEW")]
+    pub rename: Option<String>,
+    /// Set a new TOTP key, asked on the terminal or read from the next line of stdin
+    #[arg(long)]
+    pub totp: bool,
+    /// Forget the entry's TOTP key
+    #[arg(long, conflicts_with = "totp")]
+    pub remove_totp: bool,
+}
+
 #[derive(Args)]
 pub struct EntryFields {
     /// The entry's username
@@ -465,6 +539,13 @@ pub struct EntryFields {
     /// Notes (an argument, so visible in ps: put secret notes in with the interface)
     #[arg(long, value_name = "TEXT")]
     pub notes: Option<String>,
+    /// Set one of the entry's own fields (repeatable); each value is asked twice on the
+    /// terminal or read from the next line of stdin, after the password and the TOTP key
+    #[arg(long, value_name = "KEY")]
+    pub field: Vec<String>,
+    /// Add a tag (repeatable)
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]

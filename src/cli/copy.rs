@@ -3,7 +3,6 @@
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use super::entries::no_entry;
 use super::{Context, Prompting};
 use vault::clipboard;
 use vault::error::{Error, Result};
@@ -17,9 +16,7 @@ pub fn run(
 ) -> Result<()> {
     let identity = ctx.identity(Prompting::IfTerminal)?;
     let store = ctx.store()?;
-    let entry = store
-        .load_entry(&identity, name)?
-        .ok_or_else(|| no_entry(name, store.path()))?;
+    let entry = store.entry(&identity, name)?;
     let field = field.unwrap_or("password");
     let value = super::export::value(name, &entry, field)?;
     match clipboard::copy(&value, Duration::from_secs(clear_after)) {

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::process::Command;
 
-use super::entries::no_entry;
 use super::export::{derived_var, job_fields, value};
 use super::{Context, Prompting};
 use vault::error::{Error, Result};
@@ -62,10 +61,9 @@ pub fn run(
         Ok(())
     };
     for name in names {
-        let entry = doc
-            .entries
-            .get(name)
-            .ok_or_else(|| no_entry(name, store.path()))?;
+        let entry = doc.entries.get(name).ok_or_else(|| {
+            Error::no_entry(name, store.path(), doc.entries.keys().map(String::as_str))
+        })?;
         // A denied variable is left out with a warning rather than failing the run: it is
         // never set either way, and a field someone adds later should not stop every job that
         // names the entry. Whoever means it maps it with --env, which is never filtered.
@@ -80,10 +78,13 @@ pub fn run(
         }
     }
     for m in &mappings {
-        let entry = doc
-            .entries
-            .get(&m.entry)
-            .ok_or_else(|| no_entry(&m.entry, store.path()))?;
+        let entry = doc.entries.get(&m.entry).ok_or_else(|| {
+            Error::no_entry(
+                &m.entry,
+                store.path(),
+                doc.entries.keys().map(String::as_str),
+            )
+        })?;
         let value = value(&m.entry, entry, &m.field)?;
         put(m.var.clone(), format!("--env {}", m.var), &m.field, value)?;
     }

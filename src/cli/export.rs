@@ -5,7 +5,6 @@ use std::io::Write;
 use std::path::Path;
 
 use super::args::ExportFormat;
-use super::entries::no_entry;
 use super::{Context, Prompting, output};
 use vault::atomic::{self, Mode};
 use vault::document::{Entry, FieldError, OTP};
@@ -34,9 +33,7 @@ pub fn run(
     }
     let identity = ctx.identity(Prompting::OnlyInteractive)?;
     let store = ctx.store()?;
-    let mut entry = store
-        .load_entry(&identity, name)?
-        .ok_or_else(|| no_entry(name, store.path()))?;
+    let mut entry = store.entry(&identity, name)?;
     // Old passwords are no job's business unless asked for.
     if !history {
         entry.history.clear();

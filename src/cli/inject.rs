@@ -3,7 +3,6 @@
 
 use std::path::Path;
 
-use super::entries::no_entry;
 use super::export::deliver;
 use super::{Context, Prompting};
 use vault::error::{Error, Result};
@@ -18,7 +17,9 @@ pub fn run(ctx: &Context, input: &Path, to_file: Option<&Path>) -> Result<()> {
     let doc = store.load(&identity)?;
     drop(identity);
     let out = template::render(&template, &doc, vault::otp::now()).map_err(|err| match err {
-        TemplateError::NoEntry(name) => no_entry(&name, store.path()),
+        TemplateError::NoEntry(name) => {
+            Error::no_entry(&name, store.path(), doc.entries.keys().map(String::as_str))
+        }
         TemplateError::NoField { entry, field } => Error::NoField { entry, field },
         TemplateError::Otp { entry, reason } => {
             Error::other(format!("entry '{entry}' has an unusable totp: {reason}"))

@@ -1,4 +1,6 @@
-//! `vault generate`, `vault completions`, `vault man`: no vault involved.
+//! `vault generate`, `vault man`: no vault involved.
+
+use std::path::Path;
 
 use clap::CommandFactory;
 
@@ -17,17 +19,29 @@ pub fn generate(length: usize, words: Option<usize>, no_symbols: bool) -> Result
     output::stdout(line.as_bytes())
 }
 
-pub fn completions(shell: clap_complete::Shell) -> Result<()> {
-    // Generated into memory: clap_complete panics when it writes to a closed pipe itself.
-    let mut script = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "vault", &mut script);
-    output::stdout(&script)
-}
-
-pub fn man() -> Result<()> {
-    let mut page = Vec::new();
-    clap_mangen::Man::new(Cli::command())
-        .render(&mut page)
-        .map_err(|e| Error::io("cannot render the man page", e))?;
-    output::stdout(&page)
+/// `vault man`: the page vault(1) on stdout; with `dir`, it and a page for every command
+/// (vault-show(1), vault-recipients-add(1), …), as the first page's list names them.
+pub fn man(dir: Option<&Path>) -> Result<()> {
+    let Some(dir) = dir else {
+        let mut page = Vec::new();
+        clap_mangen::Man::new(Cli::command())
+            .render(&mut page)
+            .map_err(|e| Error::io("cannot render the man page", e))?;
+        return output::stdout(&page);
+    };
+    let cannot = |e| {
+        Error::io(
+            format!("cannot write the man pages to {}", dir.display()),
+            e,
+        )
+    };
+    std::fs::create_dir_all(dir).map_err(cannot)?;
+    clap_mangen::generate_to(Cli::command(), dir).map_err(cannot)?;
+    let pages = std::fs::read_dir(dir)
+        .map_err(cannot)?
+        .filter_map(std::result::Result::ok)
+        .filter(|f| f.file_name().to_string_lossy().starts_with("vault"))
+        .count();
+    output::say(&format!("wrote {pages} pages to {}", dir.display()));
+    Ok(())
 }

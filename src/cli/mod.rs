@@ -3,6 +3,7 @@
 mod agent;
 mod args;
 mod audit;
+mod complete;
 mod copy;
 mod entries;
 mod exec;
@@ -33,6 +34,7 @@ use vault::os;
 use vault::store::Store;
 
 pub fn run(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    complete::answer_if_asked();
     let cli = match Cli::try_parse_from(args) {
         Ok(cli) => cli,
         Err(err) => {
@@ -99,30 +101,17 @@ fn run_command(ctx: &Context, command: Command) -> Result<()> {
         }
         Command::Recipients(action) => recipients::run(ctx, action),
         Command::Agent(action) => agent::run(ctx, action),
-        Command::List { json } => entries::list(ctx, json),
+        Command::List { pattern, json } => entries::list(ctx, pattern.as_deref(), json),
+        Command::Find { text, json } => entries::find(ctx, &text, json),
         Command::Show { name, reveal } => entries::show(ctx, &name, reveal),
+        Command::History { name, reveal } => entries::history(ctx, &name, reveal),
         Command::Add {
             name,
             fields,
             generate,
             totp,
         } => entries::add(ctx, name, &fields, generate, totp),
-        Command::Edit {
-            name,
-            fields,
-            password,
-            generate,
-            rename,
-            totp,
-            remove_totp,
-        } => {
-            let totp = match (totp, remove_totp) {
-                (true, _) => entries::TotpChange::Set,
-                (false, true) => entries::TotpChange::Remove,
-                (false, false) => entries::TotpChange::Keep,
-            };
-            entries::edit(ctx, name, &fields, password, generate, rename, totp)
-        }
+        Command::Edit(args) => entries::edit(ctx, &args),
         Command::Rm { name, yes } => entries::remove(ctx, &name, yes),
         Command::Export {
             all: true,
@@ -173,8 +162,8 @@ fn run_command(ctx: &Context, command: Command) -> Result<()> {
         Command::Conflicts => git::conflicts(ctx),
         Command::Resolve { name, theirs, .. } => git::resolve(ctx, &name, theirs),
         Command::Merge { other } => git::merge_copy(ctx, &other),
-        Command::Completions { shell } => misc::completions(shell),
-        Command::Man => misc::man(),
+        Command::Completions { shell } => complete::script(shell),
+        Command::Man { dir } => misc::man(dir.as_deref()),
     }
 }
 

@@ -75,14 +75,20 @@ pub fn new_passphrase(file: Option<&Path>) -> Result<Secret> {
             "run it from a terminal, give --passphrase-file FILE, or use --no-passphrase",
         ));
     }
-    let passphrase = ask_twice("passphrase for the new identity")?;
-    if passphrase.is_empty() {
-        return Err(Error::with_hint(
-            "the passphrase is empty",
-            "use --no-passphrase for a key without one",
-        ));
+    // An empty line is asked again, not a failed init (ask_twice does the same for a typo).
+    for attempt in 1..=PROMPT_TRIES {
+        let passphrase = ask_twice("passphrase for the new identity")?;
+        if !passphrase.is_empty() {
+            return Ok(passphrase);
+        }
+        if attempt < PROMPT_TRIES {
+            eprintln!("vault: the passphrase is empty; type one, or use --no-passphrase");
+        }
     }
-    Ok(passphrase)
+    Err(Error::with_hint(
+        "the passphrase is empty",
+        "use --no-passphrase for a key without one",
+    ))
 }
 
 /// A new password: asked twice on a terminal, else the first line of stdin.
@@ -99,6 +105,22 @@ pub fn new_password() -> Result<Secret> {
         ));
     }
     Ok(password)
+}
+
+/// The value of an entry's own field `key`, read as a password is: asked twice on a terminal,
+/// else the next line of stdin.
+pub fn new_field_value(key: &str) -> Result<Secret> {
+    let value = if std::io::stdin().is_terminal() {
+        ask_twice(&format!("value of {}", text::one_line(key)))?
+    } else {
+        first_line(std::io::stdin().lock(), "standard input")?
+    };
+    if value.is_empty() {
+        return Err(Error::other(format!(
+            "the value of the field '{key}' is empty; nothing was changed"
+        )));
+    }
+    Ok(value)
 }
 
 /// A TOTP key: asked once on a terminal (it is pasted, not typed, and checked here), else the
@@ -130,16 +152,23 @@ fn ask_hidden(prompt: &str) -> Option<Secret> {
     rpassword::prompt_password(prompt).ok().map(Secret::new)
 }
 
+/// Asks for a new secret and its repetition; a repetition that differs is asked again, up to
+/// the usual tries.
 fn ask_twice(what: &str) -> Result<Secret> {
     let cannot = || Error::other(format!("cannot ask for the {what}: no terminal"));
-    let first = ask_hidden(&format!("{what}: ")).ok_or_else(cannot)?;
-    let second = ask_hidden(&format!("{what} again: ")).ok_or_else(cannot)?;
-    if first != second {
-        return Err(Error::other(format!(
-            "the {what} and its repetition differ; nothing was changed"
-        )));
+    for attempt in 1..=PROMPT_TRIES {
+        let first = ask_hidden(&format!("{what}: ")).ok_or_else(cannot)?;
+        let second = ask_hidden(&format!("{what} again: ")).ok_or_else(cannot)?;
+        if first == second {
+            return Ok(first);
+        }
+        if attempt < PROMPT_TRIES {
+            eprintln!("vault: the two differ; type it again");
+        }
     }
-    Ok(first)
+    Err(Error::other(format!(
+        "the {what} and its repetition differ; nothing was changed"
+    )))
 }
 
 /// Plugins' requests (a PIN, a touch, a yes or no) answered on the terminal, when stdin and

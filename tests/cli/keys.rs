@@ -174,7 +174,12 @@ fn generate_passwords_and_passphrases() {
 fn completions_and_man_page() {
     let s = Sandbox::new();
     let bash = stdout_of(&s.vault(&["completions", "bash"]).assert().success());
-    assert!(bash.contains("export") && bash.contains("recipients"));
+    // The script asks vault itself for candidates (tests/cli/everyday.rs runs it in bash).
+    assert!(bash.contains("VAULT_COMPLETE") && bash.contains("complete "));
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        let script = stdout_of(&s.vault(&["completions", shell]).assert().success());
+        assert!(script.contains("VAULT_COMPLETE"), "{shell}: {script}");
+    }
     let man = stdout_of(&s.vault(&["man"]).assert().success());
     assert!(
         man.starts_with(".ie") || man.contains(".TH vault"),

@@ -10,6 +10,7 @@ mod crash;
 mod credentials;
 mod entries;
 mod errors;
+mod everyday;
 mod exec;
 mod export;
 mod git;

@@ -55,6 +55,14 @@ pub fn three_way(base: Option<&Document>, ours: &Document, theirs: &Document, no
     for id in ids {
         let (bv, ov, tv) = (b.get(id), o.get(id), t.get(id));
         match (ov, tv) {
+            // Most entries of a merge changed on one side or neither: taken whole, without the
+            // field-by-field work (a merge of two large vaults is mostly this).
+            (Some(o), Some(t)) if same(o, t) || bv.is_some_and(|b| same(b, t)) => {
+                entries.push((o.0.clone(), o.1.clone()));
+            }
+            (Some(o), Some(t)) if bv.is_some_and(|b| same(b, o)) => {
+                entries.push((t.0.clone(), t.1.clone()));
+            }
             (Some(o), Some(t)) => {
                 let (named, fields) = merge_entry(bv, o, t);
                 if !fields.is_empty() {
@@ -121,6 +129,11 @@ pub fn three_way(base: Option<&Document>, ours: &Document, theirs: &Document, no
         doc,
         conflicts: count,
     }
+}
+
+/// Whether two sides hold an entry under the same name with the same content.
+fn same(a: &(String, &Entry), b: &(String, &Entry)) -> bool {
+    a.0 == b.0 && a.1 == b.1
 }
 
 /// What it means that one side has an entry the other has not.

@@ -118,6 +118,15 @@ pub fn exec(command: &mut std::process::Command) -> io::Error {
     imp::exec(command)
 }
 
+/// Starts `command` with the core-size limit vault itself was started with: the lowered one
+/// is vault's own concern, not the command's. For that moment vault runs with the user's
+/// limit too, still not dumpable (which alone keeps the kernel from writing its core).
+pub fn spawn_with_user_limits(
+    command: &mut std::process::Command,
+) -> io::Result<std::process::Child> {
+    imp::spawn_with_user_limits(command)
+}
+
 /// Keeps decrypted secrets out of core dumps and away from other processes of the same user
 /// that would attach a debugger. Best effort: a failure leaves the process as it was.
 pub fn harden_process() {
@@ -311,6 +320,20 @@ mod imp {
         command.exec()
     }
 
+    pub fn spawn_with_user_limits(
+        command: &mut std::process::Command,
+    ) -> io::Result<std::process::Child> {
+        use rustix::process::{Resource, getrlimit, setrlimit};
+        let Some(user) = CORE_LIMIT.get() else {
+            return command.spawn();
+        };
+        let own = getrlimit(Resource::Core);
+        setrlimit(Resource::Core, *user).ok();
+        let child = command.spawn();
+        setrlimit(Resource::Core, own).ok();
+        child
+    }
+
     pub fn detach_self() {
         // Not a process group leader (started by a plain spawn), so this cannot fail for that.
         rustix::process::setsid().ok();
@@ -464,6 +487,12 @@ mod imp {
 
     /// Windows writes no core files by default; crash dumps (WER) are a system setting.
     pub fn harden_process() {}
+
+    pub fn spawn_with_user_limits(
+        command: &mut std::process::Command,
+    ) -> io::Result<std::process::Child> {
+        command.spawn()
+    }
 
     pub fn detach(command: &mut std::process::Command) {
         use std::os::windows::process::CommandExt;

@@ -66,7 +66,10 @@ mod imp {
         if let Some(info) = client::info(socket)? {
             return Err(server::already_running(socket, &info));
         }
-        let path = ctx.identity_path()?;
+        // The serving process runs from another directory: relative paths would lose their way.
+        let absolute = |path: &Path| std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+        let path = absolute(&ctx.identity_path()?);
+        let socket = &absolute(socket);
         let mut ask = prompt::passphrase_source(ctx.passphrase_file(), Prompting::IfTerminal);
         let mut passphrase: Option<Secret> = None;
         // Fails here, with the usual messages and exit codes, before any process is started.

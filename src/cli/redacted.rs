@@ -17,7 +17,7 @@ pub fn run(command: &mut Command, secrets: &[Secret]) -> Result<()> {
     // Caught before the child exists, so none is lost between its start and the forwarding.
     #[cfg(unix)]
     let signals = forward::catch()?;
-    let mut child = command.spawn().map_err(|e| {
+    let mut child = vault::os::spawn_with_user_limits(command).map_err(|e| {
         let program = command.get_program().to_string_lossy().into_owned();
         Error::other(format!(
             "cannot run {program}: {}",

@@ -820,3 +820,26 @@ fn the_agent_signs_for_its_clients_with_the_operators_writer_key() {
     );
     assert!(listed.contains("via-agent"), "{listed}");
 }
+
+#[test]
+fn relative_identity_and_socket_paths_are_where_they_were_given() {
+    let (s, pass) = sandbox();
+    // Given relative to the directory vault starts in (the sandbox), not to wherever the
+    // serving process runs from.
+    let a = s
+        .vault(&[
+            "agent",
+            "start",
+            "--identity",
+            "identity.txt",
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+        ])
+        .env("VAULT_AGENT_SOCK", "agent/agent.sock")
+        .assert()
+        .success();
+    let _running = AgentRunning(&s);
+    assert!(stderr_of(&a).contains(&s.agent_socket().display().to_string()));
+    fs::rename(s.key(), s.path("identity.elsewhere")).unwrap();
+    assert_eq!(s.export("bank"), "pw-of-bank\n");
+}

@@ -82,3 +82,27 @@ fn signals_sent_to_vault_reach_the_command() {
     assert_eq!(rest, "got TERM with <redacted>\n");
     assert_eq!(status.code(), Some(42));
 }
+
+#[test]
+fn the_command_gets_the_core_size_limit_vault_was_given_not_vaults_own() {
+    let s = with_entry();
+    // vault keeps itself from dumping core; the command it runs is the user's, with the
+    // user's limit (`ulimit -c` counts blocks of 1024 bytes).
+    let run = StdCommand::new("sh")
+        .args([
+            "-c",
+            "ulimit -c 2048; exec \"$0\" exec --redact db -- sh -c 'ulimit -c'",
+        ])
+        .arg(BIN)
+        .env("VAULT_FILE", s.vault_path())
+        .env("VAULT_IDENTITY", s.key())
+        .env("VAULT_AGENT_SOCK", s.agent_socket())
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "2048\n");
+}

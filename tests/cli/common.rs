@@ -93,6 +93,20 @@ impl Sandbox {
         cmd
     }
 
+    /// `program` with the environment `vault` gets from [`Sandbox::vault`]: for a shell,
+    /// script(1), or a test that spawns vault itself.
+    pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> StdCommand {
+        let mut cmd = StdCommand::new(program);
+        cmd.env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("HOME", self.dir.path())
+            .env("VAULT_FILE", self.vault_path())
+            .env("VAULT_IDENTITY", self.key())
+            .env("VAULT_AGENT_SOCK", self.agent_socket())
+            .current_dir(self.dir.path());
+        cmd
+    }
+
     pub fn add(&self, name: &str, password: &str) {
         self.vault(&["add", name])
             .write_stdin(format!("{password}\n"))

@@ -3,7 +3,7 @@
 //! an entry's own fields and tags, shell completion of names, and every man page.
 
 use std::fs;
-use std::process::{Command as StdCommand, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use crate::common::*;
@@ -273,14 +273,9 @@ fn complete_in_bash(s: &Sandbox, words: &[&str]) -> (Vec<String>, Duration) {
         words[cword - 1],
     );
     let started = Instant::now();
-    let out = StdCommand::new("bash")
+    let out = s
+        .command("bash")
         .args(["--norc", "-c", &program])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", s.dir.path())
-        .env("VAULT_FILE", s.vault_path())
-        .env("VAULT_IDENTITY", s.key())
-        .env("VAULT_AGENT_SOCK", s.agent_socket())
         .stdin(Stdio::null())
         .output()
         .unwrap();
@@ -365,15 +360,9 @@ fn init_asks_again_for_an_empty_passphrase_on_a_terminal() {
     let s = Sandbox::new();
     // Typed on a real terminal (script(1) makes one): two empty lines, then a passphrase
     // and its repetition.
-    let command = format!(
-        "env HOME='{}' VAULT_FILE='{}' VAULT_IDENTITY='{}' VAULT_AGENT_SOCK='{}' '{BIN}' init",
-        s.dir.path().display(),
-        s.vault_path().display(),
-        s.key().display(),
-        s.agent_socket().display()
-    );
-    let out = StdCommand::new("script")
-        .args(["-qec", &command, "/dev/null"])
+    let out = s
+        .command("script")
+        .args(["-qec", &format!("{BIN} init"), "/dev/null"])
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .spawn()

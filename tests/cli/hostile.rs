@@ -309,14 +309,9 @@ fn a_vault_for_hundreds_of_recipients_is_still_read() {
 /// Runs `vault ARGS` on a terminal (script(1)) whose input is closed at once: a passphrase
 /// prompt would show in its output.
 fn on_a_terminal(s: &Sandbox, args: &str) -> (Option<i32>, String) {
-    let out = StdCommand::new("script")
+    let out = s
+        .command("script")
         .args(["-qec", &format!("{BIN} {args}"), "/dev/null"])
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", s.dir.path())
-        .env("VAULT_FILE", s.vault_path())
-        .env("VAULT_IDENTITY", s.key())
-        .env("VAULT_AGENT_SOCK", s.agent_socket())
         .stdin(Stdio::null())
         .output()
         .unwrap();

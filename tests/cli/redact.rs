@@ -47,13 +47,8 @@ fn a_command_killed_by_a_signal_is_128_plus_it() {
 #[test]
 fn signals_sent_to_vault_reach_the_command() {
     let s = with_entry();
-    let mut vault = StdCommand::new(BIN)
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("HOME", s.dir.path())
-        .env("VAULT_FILE", s.vault_path())
-        .env("VAULT_IDENTITY", s.key())
-        .env("VAULT_AGENT_SOCK", s.agent_socket())
+    let mut vault = s
+        .command(BIN)
         .args(["exec", "--redact", "db", "--", "sh", "-c"])
         .arg(r#"trap 'echo "got TERM with $DB_PIN"; exit 42' TERM; echo ready; while :; do sleep 0.05; done"#)
         .stdin(Stdio::null())
@@ -88,15 +83,13 @@ fn the_command_gets_the_core_size_limit_vault_was_given_not_vaults_own() {
     let s = with_entry();
     // vault keeps itself from dumping core; the command it runs is the user's, with the
     // user's limit (`ulimit -c` counts blocks of 1024 bytes).
-    let run = StdCommand::new("sh")
+    let run = s
+        .command("sh")
         .args([
             "-c",
             "ulimit -c 2048; exec \"$0\" exec --redact db -- sh -c 'ulimit -c'",
         ])
         .arg(BIN)
-        .env("VAULT_FILE", s.vault_path())
-        .env("VAULT_IDENTITY", s.key())
-        .env("VAULT_AGENT_SOCK", s.agent_socket())
         .output()
         .unwrap();
     assert!(

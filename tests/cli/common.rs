@@ -80,21 +80,13 @@ impl Sandbox {
 
     /// `vault ARGS` with a clean environment, no terminal, and a guard against hanging.
     pub fn vault(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(BIN);
-        cmd.env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("HOME", self.dir.path())
-            .env("VAULT_FILE", self.vault_path())
-            .env("VAULT_IDENTITY", self.key())
-            .env("VAULT_AGENT_SOCK", self.agent_socket())
-            .current_dir(self.dir.path())
-            .timeout(Duration::from_secs(60))
-            .args(args);
+        let mut cmd = Command::from_std(self.command(BIN));
+        cmd.timeout(Duration::from_secs(60)).args(args);
         cmd
     }
 
-    /// `program` with the environment `vault` gets from [`Sandbox::vault`]: for a shell,
-    /// script(1), or a test that spawns vault itself.
+    /// `program` with the environment of the sandbox (its vault, identity and agent socket,
+    /// and nothing else of the test's): for vault, a shell, script(1).
     pub fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> StdCommand {
         let mut cmd = StdCommand::new(program);
         cmd.env_clear()

@@ -6,10 +6,10 @@ use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::sync::{Arc, PoisonError, RwLock};
 
+use crate::secret::{Secret, SecretBuf};
 use age::armor::ArmoredReader;
 use age::secrecy::SecretString;
 use age_core::format::{FileKey, Stanza};
-use crate::secret::{Secret, SecretBuf};
 
 /// scrypt work factor for passphrase-protected identities: what the `age` CLI writes (~0.5 s
 /// here). The crate would calibrate ~20 on this kind of machine: seconds and ~1 GB per unlock.
@@ -169,10 +169,7 @@ fn finish(encryptor: age::Encryptor, plaintext: &[u8], capacity: usize) -> Resul
 }
 
 /// Decrypts a whole age file (binary or armored) into a buffer that is wiped on drop.
-pub fn decrypt(
-    ciphertext: &[u8],
-    identities: &[AgeIdentity],
-) -> Result<SecretBuf, DecryptFailure> {
+pub fn decrypt(ciphertext: &[u8], identities: &[AgeIdentity]) -> Result<SecretBuf, DecryptFailure> {
     REFUSED.set(None);
     // Binary files (what age and vault write) skip the armor layer and its extra copy.
     if ciphertext.starts_with(b"age-encryption.org/") {
@@ -199,8 +196,8 @@ fn decrypt_with<R: std::io::BufRead>(
     read_all(reader, size_hint)
 }
 
-/// How much plaintext one chunk of a streamed decryption holds (four of age's own chunks).
-pub const STREAM_CHUNK: usize = 256 * 1024;
+/// How much plaintext one chunk of a streamed decryption holds: one of age's own.
+pub const STREAM_CHUNK: usize = 64 * 1024;
 
 /// Files at least this large are decrypted on a thread of their own while the caller reads
 /// what is already decrypted; smaller ones are decrypted as they are read.
@@ -226,9 +223,7 @@ pub fn decrypt_stream(
         .read_to_end(&mut head)
         .map_err(|e| read_failure(&e))?;
     if !head.starts_with(b"age-encryption.org/") {
-        input
-            .read_to_end(&mut head)
-            .map_err(|e| read_failure(&e))?;
+        input.read_to_end(&mut head).map_err(|e| read_failure(&e))?;
         let plaintext = decrypt(&head, identities)?;
         return Ok(Decrypting {
             source: Some(Producer::Whole(plaintext)),
@@ -236,10 +231,9 @@ pub fn decrypt_stream(
         });
     }
     header_within_bounds(&head)?;
-    let reader = std::io::BufReader::with_capacity(
-        64 * 1024,
-        std::io::Cursor::new(head).chain(input),
-    );
+    // age reads its 64 KiB chunks past this buffer; only the header is read through it.
+    let reader =
+        std::io::BufReader::with_capacity(8 * 1024, std::io::Cursor::new(head).chain(input));
     let decryptor = age::Decryptor::new_buffered(reader)
         .map_err(|e| map_open_error(e, b"age-encryption.org/"))?;
     if decryptor.is_scrypt() {

@@ -346,8 +346,7 @@ mod imp {
         }
         // Non-dumpable also bars ptrace and /proc/PID/mem from other processes of this user.
         #[cfg(target_os = "linux")]
-        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
-            .ok();
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable).ok();
     }
 }
 

@@ -9,9 +9,10 @@
 //! which serde reads with every duplicate key refused. Other entries are checked as JSON only.
 //!
 //! Entry names are checked for repeats by order: vault writes them sorted, so each name must
-//! sort after the one before. A document whose names are not sorted (made by hand) cannot be
-//! judged that way in one pass: [`Scan::Unsorted`] asks the caller to read it again with
-//! every name remembered.
+//! sort after the one before, and nothing but the last is kept. A document whose names are not
+//! sorted (made by hand) is read again keeping a 64-bit hash of each name, and, when two hashes
+//! are equal, once more keeping every name, to tell a repeat from a shared hash and name it
+//! (see [`Keep`]).
 
 use std::collections::HashSet;
 
@@ -58,19 +59,20 @@ impl Observer for crate::signature::Verifier {
 /// How a scan ended.
 pub enum Scan {
     /// The entry, `None` when there is no such entry; or why the document is refused.
-    Done(Result<Option<Entry>, ParseError>),
-    /// The entry names are not in order: scan again with `remember_all` set.
-    Unsorted,
+    Done(Result<Option<Box<Entry>>, ParseError>),
+    /// The names cannot be judged keeping this little of them: scan again, keeping this much.
+    /// Nothing of this pass may be used: it may have stopped before the end of the input.
+    Again(Keep),
 }
 
 /// Scans the whole plaintext `feed` gives for the entry `name`. Every byte passes `observer`,
-/// to the end of the input, whatever the document holds. With `remember_all`, every entry name
-/// is kept to find repeats in any order.
+/// to the end of the input, whatever the document holds (but for [`Scan::Again`]). `keep`:
+/// [`Keep::Order`] first, then what [`Scan::Again`] asks for.
 pub fn find_entry(
     feed: &mut dyn Feed,
     observer: &mut dyn Observer,
     name: &str,
-    remember_all: bool,
+    keep: Keep,
 ) -> Scan {
     let mut source = Source {
         chunk: SecretBuf::with_capacity(0),
@@ -80,6 +82,7 @@ pub fn find_entry(
         observer,
         capture: None,
         ended: false,
+        open: Vec::new(),
     };
     let mut state = State {
         name,
@@ -87,17 +90,18 @@ pub fn find_entry(
         soft: None,
         entry: None,
         found: false,
-        names: if remember_all {
-            Names::All(HashSet::new())
-        } else {
-            Names::Sorted(None)
-        },
+        names: Names::new(keep),
     };
     let outcome = document(&mut source, &mut state).and_then(|()| source.end());
+    if let Err(Stop::Again(keep)) = outcome {
+        // This pass is given up: the next one reads everything.
+        return Scan::Again(keep);
+    }
     // Whatever was found, the rest of the input passes the observer.
     source.drain();
     match outcome {
-        Err(Stop::Unsorted) => Scan::Unsorted,
+        Ok(()) if state.names.maybe_repeated() => Scan::Again(Keep::All),
+        Err(Stop::Again(keep)) => Scan::Again(keep),
         Err(Stop::Syntax(message)) => Scan::Done(Err(state.verdict_after(message))),
         Ok(()) => Scan::Done(state.finish()),
     }
@@ -107,15 +111,89 @@ pub fn find_entry(
 enum Stop {
     /// Not JSON (what is wrong, and where): nothing after it can be read.
     Syntax(String),
-    Unsorted,
+    /// The names cannot be judged keeping this little of them.
+    Again(Keep),
 }
 
 type Step = Result<(), Stop>;
 
+/// How much of the entry names a scan keeps to find a repeat.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Keep {
+    /// The last name only: vault writes names sorted, so each must sort after the one before.
+    /// The first name out of order stops the scan ([`Scan::Again`] with `Hashes`).
+    Order,
+    /// A 64-bit hash of each name, compared at the end: two equal hashes (a repeat, or rarely
+    /// two names that share a hash) ask for a scan with `All`.
+    Hashes,
+    /// Every name.
+    All,
+}
+
 enum Names {
-    /// The last name, while every name so far came in ascending order.
-    Sorted(Option<String>),
+    Order(Vec<u8>, bool),
+    Hashes(Vec<u64>),
     All(HashSet<String>),
+}
+
+impl Names {
+    fn new(keep: Keep) -> Self {
+        match keep {
+            Keep::Order => Names::Order(Vec::new(), false),
+            Keep::Hashes => Names::Hashes(Vec::new()),
+            Keep::All => Names::All(HashSet::new()),
+        }
+    }
+
+    /// Whether `key` repeats a name before it; `Err` when that cannot be told in this pass.
+    fn repeated(&mut self, key: &str) -> Result<bool, Keep> {
+        match self {
+            Names::Order(last, any) => {
+                let after = !*any || key.as_bytes() > last.as_slice();
+                let repeat = *any && key.as_bytes() == last.as_slice();
+                if !after && !repeat {
+                    return Err(Keep::Hashes);
+                }
+                *any = true;
+                last.clear();
+                last.extend_from_slice(key.as_bytes());
+                Ok(repeat)
+            }
+            Names::Hashes(hashes) => {
+                hashes.push(fnv(key.as_bytes()));
+                Ok(false)
+            }
+            Names::All(all) => {
+                if all.contains(key) {
+                    Ok(true)
+                } else {
+                    all.insert(key.to_owned());
+                    Ok(false)
+                }
+            }
+        }
+    }
+
+    /// Whether two names may be the same (see [`Keep::Hashes`]).
+    fn maybe_repeated(&mut self) -> bool {
+        match self {
+            Names::Hashes(hashes) => {
+                hashes.sort_unstable();
+                hashes.windows(2).any(|pair| pair[0] == pair[1])
+            }
+            _ => false,
+        }
+    }
+}
+
+/// FNV-1a, 64 bits: the names come from authenticated plaintext, and a collision only costs a
+/// second scan.
+fn fnv(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &byte in bytes {
+        hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+    }
+    hash
 }
 
 struct State<'n> {
@@ -145,7 +223,7 @@ impl State<'_> {
         }
     }
 
-    fn finish(self) -> Result<Option<Entry>, ParseError> {
+    fn finish(self) -> Result<Option<Box<Entry>>, ParseError> {
         if let Some(message) = self.soft.clone() {
             return Err(self.verdict_after(message));
         }
@@ -158,7 +236,7 @@ impl State<'_> {
             return Ok(None);
         };
         serde_json::from_slice::<Entry>(&json)
-            .map(Some)
+            .map(|entry| Some(Box::new(entry)))
             .map_err(|err| ParseError::Invalid(document::describe_json_error(&err)))
     }
 }
@@ -174,6 +252,9 @@ struct Source<'f> {
     /// The value being copied out (the entry asked for) and where in the chunk it resumes.
     capture: Option<(SecretBuf, usize)>,
     ended: bool,
+    /// The containers open while a value is skipped (their closing brackets), kept between
+    /// values so skipping allocates nothing.
+    open: Vec<u8>,
 }
 
 impl Source<'_> {
@@ -232,7 +313,15 @@ impl Source<'_> {
     }
 
     fn skip_ws(&mut self) {
+        const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
         loop {
+            // Indentation: runs of spaces, eight at a time.
+            while let Some(word) = self.chunk.get(self.pos..self.pos + 8) {
+                if u64::from_le_bytes(word.try_into().expect("eight bytes")) != SPACES {
+                    break;
+                }
+                self.pos += 8;
+            }
             while let Some(&b) = self.chunk.get(self.pos) {
                 if !matches!(b, b' ' | b'\n' | b'\r' | b'\t') {
                     return;
@@ -275,7 +364,14 @@ impl Source<'_> {
     /// Any JSON value, checked and passed over. Nesting costs a byte of heap a level, not
     /// stack, so no depth is refused here that the lookup in memory reads.
     fn skip_value(&mut self) -> Step {
-        let mut open: Vec<u8> = Vec::new();
+        let mut open = std::mem::take(&mut self.open);
+        open.clear();
+        let skipped = self.skip_value_with(&mut open);
+        self.open = open;
+        skipped
+    }
+
+    fn skip_value_with(&mut self, open: &mut Vec<u8>) -> Step {
         loop {
             // A value.
             self.skip_ws();
@@ -404,7 +500,7 @@ impl Source<'_> {
     }
 
     /// The rest of a string after its opening quote: control characters refused, escapes
-    /// checked, as serde_json checks a string it skips.
+    /// checked, as `serde_json` checks a string it skips.
     fn skip_string(&mut self) -> Step {
         loop {
             let rest = &self.chunk[self.pos..];
@@ -521,18 +617,16 @@ impl Source<'_> {
         Ok(unit)
     }
 
-    /// A key (after whitespace), decoded, and the `:` after it.
-    fn key(&mut self, scratch: &mut Vec<u8>) -> Result<String, Stop> {
+    /// A key (after whitespace), decoded into `scratch`, and the `:` after it.
+    fn key<'s>(&mut self, scratch: &'s mut Vec<u8>) -> Result<&'s str, Stop> {
         if self.next_token()? != b'"' {
             return Err(self.back("expected a key"));
         }
         self.read_string(scratch)?;
-        let key = String::from_utf8(std::mem::take(scratch))
-            .map_err(|_| self.error("invalid UTF-8 in a key"))?;
         if self.next_token()? != b':' {
             return Err(self.back("expected ':'"));
         }
-        Ok(key)
+        std::str::from_utf8(scratch).map_err(|_| self.error("invalid UTF-8 in a key"))
     }
 }
 
@@ -554,7 +648,7 @@ fn document(src: &mut Source, state: &mut State) -> Step {
         src.pos += 1;
     } else {
         loop {
-            let key = src.key(&mut scratch)?;
+            let key = src.key(&mut scratch)?.to_owned();
             src.skip_ws();
             match key.as_str() {
                 "format" => {
@@ -610,19 +704,8 @@ fn entries_object(src: &mut Source, state: &mut State) -> Step {
     }
     loop {
         let key = src.key(&mut scratch)?;
-        let repeated = match &mut state.names {
-            Names::Sorted(last) => match last.as_deref() {
-                Some(before) if key.as_str() < before => return Err(Stop::Unsorted),
-                Some(before) if key == before => true,
-                _ => {
-                    *last = Some(key.clone());
-                    false
-                }
-            },
-            Names::All(all) => !all.insert(key.clone()),
-        };
-        if repeated {
-            state.soft(|| document::duplicate_key::<serde_json::Error>(&key).to_string());
+        if state.names.repeated(key).map_err(Stop::Again)? {
+            state.soft(|| document::duplicate_key::<serde_json::Error>(key).to_string());
         }
         if key == state.name && !state.found {
             state.found = true;
@@ -633,7 +716,6 @@ fn entries_object(src: &mut Source, state: &mut State) -> Step {
         } else {
             src.skip_value()?;
         }
-        scratch = key.into_bytes();
         match src.next_token()? {
             b',' => {}
             b'}' => return Ok(()),
@@ -704,21 +786,23 @@ mod tests {
     }
 
     /// The scan's answer, the same in pieces of every size, and every byte observed.
-    fn scan(json: &str, name: &str) -> Result<Option<Entry>, ParseError> {
+    fn scan(json: &str, name: &str) -> Result<Option<Box<Entry>>, ParseError> {
         let mut answers = Vec::new();
         for size in [1, 2, 3, 7, 64, 4096] {
             let mut seen = Count(0);
-            let mut remember_all = false;
+            let mut keep = Keep::Order;
             let answer = loop {
                 let mut feed = Pieces {
                     rest: json.as_bytes(),
                     size,
                 };
-                match find_entry(&mut feed, &mut seen, name, remember_all) {
+                match find_entry(&mut feed, &mut seen, name, keep) {
                     Scan::Done(answer) => break answer,
-                    Scan::Unsorted => remember_all = true,
+                    Scan::Again(more) => {
+                        assert!(more != keep, "{json}");
+                        keep = more;
+                    }
                 }
-                assert_eq!(seen.0, json.len(), "{json}");
                 seen.0 = 0;
             };
             assert_eq!(seen.0, json.len(), "every byte observed: {json}");
@@ -740,7 +824,7 @@ mod tests {
         let streamed = scan(json, name);
         let whole = lookup::find_entry(json.as_bytes(), name);
         match (&streamed, &whole) {
-            (Ok(a), Ok(b)) => assert!(a == b, "{json}"),
+            (Ok(a), Ok(b)) => assert!(a.as_deref() == b.as_ref(), "{json}"),
             (Err(ParseError::TooNew(a)), Err(ParseError::TooNew(b))) => assert_eq!(a, b),
             (Err(ParseError::Invalid(_)), Err(ParseError::Invalid(_))) => {}
             _ => panic!("{json}: streamed {streamed:?}, whole {whole:?}"),
@@ -798,14 +882,18 @@ mod tests {
             r#"{"entries": {"b": {"k" 1}}}"#,
             r#"{"entries": {"\ud800": {}}}"#,
             r#"{"entries": {"b": {}},}"#,
-            r#"[]"#,
+            r"[]",
             "",
             "   ",
         ] {
             agrees(json, "a");
             assert!(scan(json, "a").is_err(), "{json}");
         }
-        let deep = format!(r#"{{"entries": {{"b": {}{}}}}}"#, "[".repeat(200), "]".repeat(200));
+        let deep = format!(
+            r#"{{"entries": {{"b": {}{}}}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
         agrees(&deep, "a");
         assert_eq!(
             scan(r#"{"entries": [], "format": 5}"#, "a").unwrap_err(),
@@ -830,7 +918,11 @@ mod tests {
                 let body: Vec<String> = keys.iter().map(|k| format!("\"{k}\": {{}}")).collect();
                 let json = format!(r#"{{"entries": {{{}}}}}"#, body.join(", "));
                 let unique: HashSet<&&str> = keys.iter().collect();
-                assert_eq!(scan(&json, "zz").is_err(), unique.len() < keys.len(), "{json}");
+                assert_eq!(
+                    scan(&json, "zz").is_err(),
+                    unique.len() < keys.len(),
+                    "{json}"
+                );
             }
         }
     }

@@ -246,6 +246,7 @@ fn trim_start(bytes: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
     use crate::writer::WriterKey;
+    use std::fmt::Write as _;
 
     fn doc() -> &'static [u8] {
         b"{\n  \"format\": 1,\n  \"entries\": {\n    \"bank\": {\"password\": \"pw\"}\n  }\n}\n"
@@ -323,7 +324,7 @@ mod tests {
         let key = WriterKey::generate();
         let mut big = String::from("{\n  \"entries\": {");
         for i in 0..500 {
-            big.push_str(&format!("\n    \"e{i}\": {{\"password\": \"p{i}\"}},"));
+            write!(big, "\n    \"e{i}\": {{\"password\": \"p{i}\"}},").unwrap();
         }
         big.push_str("\n    \"z\": {}\n  }\n}\n");
         let sealed = seal(big.as_bytes(), &key).unwrap();

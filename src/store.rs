@@ -19,8 +19,8 @@ use crate::derived;
 use crate::document::{Document, Entry, ParseError, Recipient};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
-use crate::scan::{self, Scan};
 use crate::os;
+use crate::scan::{self, Keep, Scan};
 use crate::signature::{self, Signed, Verifier};
 use crate::trust::Refusal;
 
@@ -191,14 +191,19 @@ impl Store {
     pub fn load_entry(&self, identity: &Identity, name: &str) -> Result<Option<Entry>> {
         // Without anchors nothing depends on the signer: no hash pass.
         let anchors = identity.trust().has_anchors();
-        let mut remember_all = false;
+        let mut keep = Keep::Order;
         loop {
             let (path, mut feed) = self.plaintext_feed(identity)?;
             let mut verifier = anchors.then(Verifier::default);
             let scan = match &mut verifier {
-                Some(verifier) => scan::find_entry(&mut feed, verifier, name, remember_all),
-                None => scan::find_entry(&mut feed, &mut (), name, remember_all),
+                Some(verifier) => scan::find_entry(&mut feed, verifier, name, keep),
+                None => scan::find_entry(&mut feed, &mut (), name, keep),
             };
+            // Names out of order (a vault made by hand): once more, keeping more of them.
+            if let Scan::Again(more) = scan {
+                keep = more;
+                continue;
+            }
             if let Some(failure) = feed.failure() {
                 return Err(Error::VaultUnreadable {
                     path,
@@ -208,10 +213,10 @@ impl Store {
             if let Some(verifier) = verifier {
                 self.check(identity, Check::Read, &verifier.finish())?;
             }
-            match scan {
-                Scan::Done(found) => return found.map_err(|err| self.invalid(err)),
-                // Names out of order (a vault made by hand): once more, remembering them all.
-                Scan::Unsorted => remember_all = true,
+            if let Scan::Done(found) = scan {
+                return found
+                    .map(|entry| entry.map(|entry| *entry))
+                    .map_err(|err| self.invalid(err));
             }
         }
     }

@@ -104,8 +104,7 @@ mod imp {
             {
                 use rustix::mm::{Advice, madvise};
                 // SAFETY: the range is the mapping just made; the advice changes no content.
-                unsafe { madvise(ptr.as_ptr().cast::<c_void>(), len, Advice::LinuxDontDump) }
-                    .ok();
+                unsafe { madvise(ptr.as_ptr().cast::<c_void>(), len, Advice::LinuxDontDump) }.ok();
             }
             Pages { ptr, len, locked }
         }

@@ -6,12 +6,10 @@ use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::sync::{Arc, PoisonError, RwLock};
 
+use crate::secret::{Secret, SecretBuf};
 use age::armor::ArmoredReader;
 use age::secrecy::SecretString;
 use age_core::format::{FileKey, Stanza};
-use zeroize::Zeroizing;
-
-use crate::secret::Secret;
 
 /// scrypt work factor for passphrase-protected identities: what the `age` CLI writes (~0.5 s
 /// here). The crate would calibrate ~20 on this kind of machine: seconds and ~1 GB per unlock.
@@ -171,10 +169,7 @@ fn finish(encryptor: age::Encryptor, plaintext: &[u8], capacity: usize) -> Resul
 }
 
 /// Decrypts a whole age file (binary or armored) into a buffer that is wiped on drop.
-pub fn decrypt(
-    ciphertext: &[u8],
-    identities: &[AgeIdentity],
-) -> Result<Zeroizing<Vec<u8>>, DecryptFailure> {
+pub fn decrypt(ciphertext: &[u8], identities: &[AgeIdentity]) -> Result<SecretBuf, DecryptFailure> {
     REFUSED.set(None);
     // Binary files (what age and vault write) skip the armor layer and its extra copy.
     if ciphertext.starts_with(b"age-encryption.org/") {
@@ -191,7 +186,7 @@ fn decrypt_with<R: std::io::BufRead>(
     decryptor: age::Decryptor<R>,
     size_hint: usize,
     identities: &[AgeIdentity],
-) -> Result<Zeroizing<Vec<u8>>, DecryptFailure> {
+) -> Result<SecretBuf, DecryptFailure> {
     if decryptor.is_scrypt() {
         return Err(DecryptFailure::PassphraseFile);
     }
@@ -201,11 +196,216 @@ fn decrypt_with<R: std::io::BufRead>(
     read_all(reader, size_hint)
 }
 
+/// How much plaintext one chunk of a streamed decryption holds: one of age's own.
+pub const STREAM_CHUNK: usize = 64 * 1024;
+
+/// Files at least this large are decrypted on a thread of their own while the caller reads
+/// what is already decrypted; smaller ones are decrypted as they are read.
+pub const PIPELINE_FROM: u64 = 1024 * 1024;
+
+/// Chunks decrypted ahead of the reader, at most.
+const PIPELINE_DEPTH: usize = 2;
+
+/// Opens an age file read from `input` (`size` bytes, for sizing buffers) for decryption as a
+/// stream: its header is checked and unwrapped with `identities` now, its payload decrypted
+/// chunk by chunk as the returned feed is read, each chunk authenticated before it is handed
+/// out. Truncation or tampering anywhere shows as [`Decrypting::failure`] once the feed ends.
+/// Armored files are read whole, as [`decrypt`] reads them.
+pub fn decrypt_stream(
+    mut input: impl Read + Send + 'static,
+    size: u64,
+    identities: &[AgeIdentity],
+) -> Result<Decrypting, DecryptFailure> {
+    REFUSED.set(None);
+    let mut head = Vec::with_capacity(8 * 1024);
+    (&mut input)
+        .take((MAX_HEADER_BYTES + 1024) as u64)
+        .read_to_end(&mut head)
+        .map_err(|e| read_failure(&e))?;
+    if !head.starts_with(b"age-encryption.org/") {
+        input.read_to_end(&mut head).map_err(|e| read_failure(&e))?;
+        let plaintext = decrypt(&head, identities)?;
+        return Ok(Decrypting {
+            source: Some(Producer::Whole(plaintext)),
+            failure: None,
+        });
+    }
+    header_within_bounds(&head)?;
+    // age reads its 64 KiB chunks past this buffer; only the header is read through it.
+    let reader =
+        std::io::BufReader::with_capacity(8 * 1024, std::io::Cursor::new(head).chain(input));
+    let decryptor = age::Decryptor::new_buffered(reader)
+        .map_err(|e| map_open_error(e, b"age-encryption.org/"))?;
+    if decryptor.is_scrypt() {
+        return Err(DecryptFailure::PassphraseFile);
+    }
+    let reader: Box<dyn Read + Send> = Box::new(
+        decryptor
+            .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
+            .map_err(map_decrypt_error)?,
+    );
+    let chunk = usize::try_from(size)
+        .unwrap_or(STREAM_CHUNK)
+        .clamp(4096, STREAM_CHUNK);
+    let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
+    let source = if size >= PIPELINE_FROM && parallel {
+        Producer::Thread(Pipeline::start(reader))
+    } else {
+        Producer::Inline { reader, chunk }
+    };
+    Ok(Decrypting {
+        source: Some(source),
+        failure: None,
+    })
+}
+
+/// A decryption in progress, read chunk by chunk through [`crate::scan::Feed`].
+pub struct Decrypting {
+    source: Option<Producer>,
+    failure: Option<DecryptFailure>,
+}
+
+enum Producer {
+    /// Already decrypted (an armored file).
+    Whole(SecretBuf),
+    /// Decrypted on the reader's thread, as it reads.
+    Inline {
+        reader: Box<dyn Read + Send>,
+        chunk: usize,
+    },
+    Thread(Pipeline),
+}
+
+impl Decrypting {
+    /// Why the payload could not be read to its end (truncated, tampered), once the feed has
+    /// ended. A caller must check it before using anything the feed gave.
+    pub fn failure(&self) -> Option<&DecryptFailure> {
+        self.failure.as_ref()
+    }
+}
+
+impl crate::scan::Feed for Decrypting {
+    fn next(&mut self, used: SecretBuf) -> Option<SecretBuf> {
+        let next = match self.source.as_mut()? {
+            Producer::Whole(_) => match self.source.take() {
+                Some(Producer::Whole(plaintext)) => Ok(Some(plaintext)),
+                _ => Ok(None),
+            },
+            Producer::Inline { reader, chunk } => {
+                let mut buf = if used.capacity() >= *chunk {
+                    used
+                } else {
+                    SecretBuf::with_capacity(*chunk)
+                };
+                buf.clear();
+                match buf.fill_from(reader) {
+                    Ok(0) => Ok(None),
+                    Ok(_) => Ok(Some(buf)),
+                    Err(e) => Err(read_failure(&e)),
+                }
+            }
+            Producer::Thread(pipeline) => pipeline.next(used),
+        };
+        match next {
+            Ok(Some(chunk)) => Some(chunk),
+            Ok(None) => {
+                self.source = None;
+                None
+            }
+            Err(failure) => {
+                self.source = None;
+                self.failure = Some(failure);
+                None
+            }
+        }
+    }
+}
+
+/// What the decrypting thread sends.
+enum Piece {
+    Chunk(SecretBuf),
+    End,
+    Failed(DecryptFailure),
+}
+
+/// A thread that decrypts chunks ahead of the reader, into a few buffers that go back and
+/// forth: the decryption of a large vault and the reading of it share the machine's cores.
+struct Pipeline {
+    full: Option<std::sync::mpsc::Receiver<Piece>>,
+    empty: Option<std::sync::mpsc::Sender<SecretBuf>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Pipeline {
+    fn start(mut reader: Box<dyn Read + Send>) -> Self {
+        let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Piece>(PIPELINE_DEPTH);
+        let (empty_tx, empty_rx) = std::sync::mpsc::channel::<SecretBuf>();
+        let thread = std::thread::spawn(move || {
+            let mut made = 0;
+            loop {
+                let mut buf = match empty_rx.try_recv() {
+                    Ok(buf) => buf,
+                    Err(_) if made <= PIPELINE_DEPTH => {
+                        made += 1;
+                        SecretBuf::with_capacity(STREAM_CHUNK)
+                    }
+                    Err(_) => match empty_rx.recv() {
+                        Ok(buf) => buf,
+                        Err(_) => return,
+                    },
+                };
+                buf.clear();
+                let piece = match buf.fill_from(&mut reader) {
+                    Ok(0) => Piece::End,
+                    Ok(_) => Piece::Chunk(buf),
+                    Err(e) => Piece::Failed(read_failure(&e)),
+                };
+                let last = !matches!(piece, Piece::Chunk(_));
+                if full_tx.send(piece).is_err() || last {
+                    return;
+                }
+            }
+        });
+        Pipeline {
+            full: Some(full_rx),
+            empty: Some(empty_tx),
+            thread: Some(thread),
+        }
+    }
+
+    fn next(&mut self, used: SecretBuf) -> Result<Option<SecretBuf>, DecryptFailure> {
+        if used.capacity() >= STREAM_CHUNK
+            && let Some(empty) = &self.empty
+        {
+            empty.send(used).ok();
+        }
+        match self.full.as_ref().map(std::sync::mpsc::Receiver::recv) {
+            Some(Ok(Piece::Chunk(chunk))) => Ok(Some(chunk)),
+            Some(Ok(Piece::End)) => Ok(None),
+            Some(Ok(Piece::Failed(failure))) => Err(failure),
+            // The thread ended without saying the input did: nothing read can be trusted whole.
+            Some(Err(_)) | None => Err(DecryptFailure::Truncated),
+        }
+    }
+}
+
+impl Drop for Pipeline {
+    fn drop(&mut self) {
+        // Closing both channels ends the thread wherever it waits; its buffers are wiped as
+        // they drop.
+        self.full = None;
+        self.empty = None;
+        if let Some(thread) = self.thread.take() {
+            thread.join().ok();
+        }
+    }
+}
+
 /// Decrypts an age file made with a passphrase (`age -p`).
 pub fn decrypt_with_passphrase(
     ciphertext: &[u8],
     passphrase: &Secret,
-) -> Result<Zeroizing<Vec<u8>>, DecryptFailure> {
+) -> Result<SecretBuf, DecryptFailure> {
     let decryptor = open(ciphertext)?;
     if !decryptor.is_scrypt() {
         return Err(DecryptFailure::RecipientFile);
@@ -330,17 +530,22 @@ fn map_decrypt_error(err: age::DecryptError) -> DecryptFailure {
     }
 }
 
-fn read_all(mut reader: impl Read, size_hint: usize) -> Result<Zeroizing<Vec<u8>>, DecryptFailure> {
+fn read_all(mut reader: impl Read, size_hint: usize) -> Result<SecretBuf, DecryptFailure> {
     // The plaintext is shorter than the ciphertext: sized up front, the buffer is never
-    // reallocated (which would leave copies behind), and read_to_end fills it in place.
-    let mut plaintext = Zeroizing::new(Vec::with_capacity(size_hint));
-    reader
-        .read_to_end(&mut plaintext)
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::UnexpectedEof => DecryptFailure::Truncated,
-            _ => DecryptFailure::Tampered,
-        })?;
+    // reallocated, and it fills in place, in locked pages where the memlock limit has room.
+    let mut plaintext = SecretBuf::with_capacity(size_hint);
+    plaintext
+        .read_to_end(&mut reader)
+        .map_err(|e| read_failure(&e))?;
     Ok(plaintext)
+}
+
+/// What a failed read of an age payload means.
+pub(crate) fn read_failure(e: &std::io::Error) -> DecryptFailure {
+    match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => DecryptFailure::Truncated,
+        _ => DecryptFailure::Tampered,
+    }
 }
 
 pub fn to_secret_string(secret: &Secret) -> SecretString {

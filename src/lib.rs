@@ -21,6 +21,7 @@ pub mod merge;
 pub mod os;
 pub mod otp;
 pub mod redact;
+pub mod scan;
 pub mod scope;
 pub mod search;
 pub mod secret;

@@ -9,7 +9,10 @@ use std::path::{Path, PathBuf};
 mod acl;
 #[cfg(windows)]
 mod handles;
+mod locked;
 mod share;
+
+pub use locked::Pages;
 
 /// Why a file that holds a key or a passphrase is refused.
 #[derive(Debug)]
@@ -364,31 +367,9 @@ mod imp {
         if setrlimit(Resource::Core, none).is_ok() {
             CORE_LIMIT.set(started_with).ok();
         }
+        // Non-dumpable also bars ptrace and /proc/PID/mem from other processes of this user.
         #[cfg(target_os = "linux")]
-        {
-            // Non-dumpable also bars ptrace and /proc/PID/mem from other processes of this user.
-            rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
-                .ok();
-            lock_memory();
-        }
-    }
-
-    /// Keeps every page of the process, decrypted data included, out of swap: but only where
-    /// locking cannot make a later allocation fail, that is with `CAP_IPC_LOCK` or a memlock limit
-    /// far above what a vault needs. Elsewhere (a user's default 8 MiB) memory stays unlocked.
-    #[cfg(target_os = "linux")]
-    fn lock_memory() {
-        use rustix::mm::{MlockAllFlags, mlockall};
-        use rustix::process::{Resource, getrlimit};
-        use rustix::thread::{CapabilitySet, capabilities};
-        let privileged =
-            capabilities(None).is_ok_and(|caps| caps.effective.contains(CapabilitySet::IPC_LOCK));
-        let roomy = getrlimit(Resource::Memlock)
-            .current
-            .is_none_or(|limit| limit >= 1 << 30);
-        if privileged || roomy {
-            mlockall(MlockAllFlags::CURRENT | MlockAllFlags::FUTURE).ok();
-        }
+        rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable).ok();
     }
 }
 

@@ -20,6 +20,7 @@ use sha2::{Digest as _, Sha256};
 use zeroize::Zeroizing;
 
 use crate::error::Result;
+use crate::secret::SecretBuf;
 use crate::writer::{Digest, Signer, WriterId};
 
 /// The top-level member that holds the signature.
@@ -64,56 +65,138 @@ struct Member {
 impl Split<'_> {
     /// Checks the signature against what it covers: one SHA-256 pass over the document.
     pub fn verify(&self) -> Signed {
-        let Some(found) = &self.signature else {
-            return Signed::Unsigned;
-        };
-        let Ok(writer) = &found.writer else {
-            return Signed::Invalid(None);
-        };
-        match &found.signature {
-            Some(sig) if writer.verifies(&digest(self.signed), sig) => Signed::By(writer.clone()),
-            _ => Signed::Invalid(Some(writer.clone())),
-        }
+        verdict(self.signature.as_ref(), || digest(self.signed))
+    }
+}
+
+fn verdict(found: Option<&Found>, digest: impl FnOnce() -> Digest) -> Signed {
+    let Some(found) = found else {
+        return Signed::Unsigned;
+    };
+    let Ok(writer) = &found.writer else {
+        return Signed::Invalid(None);
+    };
+    match &found.signature {
+        Some(sig) if writer.verifies(&digest(), sig) => Signed::By(writer.clone()),
+        _ => Signed::Invalid(Some(writer.clone())),
     }
 }
 
 /// Finds the signature member at the end of `plaintext`, if it is there in its one shape.
 pub fn split(plaintext: &[u8]) -> Split<'_> {
-    let unsigned = Split {
-        signed: plaintext,
-        signature: None,
-    };
-    let window_start = plaintext.len().saturating_sub(TAIL_WINDOW);
+    match locate(plaintext, true) {
+        Some((comma, found)) => Split {
+            signed: &plaintext[..comma],
+            signature: Some(found),
+        },
+        None => Split {
+            signed: plaintext,
+            signature: None,
+        },
+    }
+}
+
+/// The signature member in `tail`, the end of a plaintext (all of it when `whole`), and where
+/// the comma before it is. When not `whole`, the byte before `tail` is neither whitespace nor a
+/// comma, and `tail` holds at least the last `TAIL_WINDOW` bytes.
+fn locate(tail: &[u8], whole: bool) -> Option<(usize, Found)> {
+    let window_start = tail.len().saturating_sub(TAIL_WINDOW);
     let key = format!("\"{MEMBER}\"");
-    let Some(at) = rfind(&plaintext[window_start..], key.as_bytes()).map(|i| i + window_start)
-    else {
-        return unsigned;
-    };
-    let before = trim_end(&plaintext[..at]);
-    let Some(comma) = before.len().checked_sub(1).filter(|&i| before[i] == b',') else {
-        return unsigned;
-    };
-    let rest = trim_start(&plaintext[at + key.len()..]);
-    let Some(rest) = rest.strip_prefix(b":") else {
-        return unsigned;
-    };
-    let Some(object) = trim_end(rest).strip_suffix(b"}") else {
-        return unsigned;
-    };
-    let Ok(member) = serde_json::from_slice::<Member>(object) else {
-        return unsigned;
-    };
+    let at = rfind(&tail[window_start..], key.as_bytes())? + window_start;
+    let before = trim_end(&tail[..at]);
+    let comma = before.len().checked_sub(1).filter(|&i| before[i] == b',')?;
+    // Outside `tail` there is no comma to find (see above).
+    debug_assert!(whole || comma < at);
+    let rest = trim_start(&tail[at + key.len()..]);
+    let rest = rest.strip_prefix(b":")?;
+    let object = trim_end(rest).strip_suffix(b"}")?;
+    let member = serde_json::from_slice::<Member>(object).ok()?;
     let signature = BASE64
         .decode(member.sig.as_bytes())
         .ok()
         .and_then(|bytes| <[u8; 64]>::try_from(bytes).ok());
-    Split {
-        signed: &plaintext[..comma],
-        signature: Some(Found {
+    Some((
+        comma,
+        Found {
             writer: WriterId::parse(&member.writer),
             signature,
-        }),
+        },
+    ))
+}
+
+/// Checks a signature over a plaintext that arrives in pieces (a vault decrypted chunk by
+/// chunk): everything is hashed as it passes but the end, where the signature member may
+/// be, which is held back (in locked memory) until [`Verifier::finish`].
+pub struct Verifier {
+    hasher: Sha256,
+    held: SecretBuf,
+    /// Whether anything was hashed yet (so `held` is not the whole plaintext).
+    hashed_any: bool,
+}
+
+impl Default for Verifier {
+    fn default() -> Self {
+        Verifier {
+            hasher: Sha256::new(),
+            held: SecretBuf::with_capacity(4 * TAIL_WINDOW),
+            hashed_any: false,
+        }
     }
+}
+
+impl Verifier {
+    /// The next bytes of the plaintext.
+    pub fn update(&mut self, bytes: &[u8]) {
+        if bytes.len() >= TAIL_WINDOW {
+            let cut = cut_point(bytes);
+            if cut > 0 {
+                self.hasher.update(&self.held[..]);
+                self.hasher.update(&bytes[..cut]);
+                self.hashed_any = true;
+                self.held.clear();
+                self.held.extend_from_slice(&bytes[cut..]);
+                return;
+            }
+        }
+        self.held.extend_from_slice(bytes);
+        if self.held.len() >= 4 * TAIL_WINDOW {
+            let cut = cut_point(&self.held);
+            if cut > 0 {
+                self.hasher.update(&self.held[..cut]);
+                self.hashed_any = true;
+                let len = self.held.len();
+                self.held.copy_within(cut..len, 0);
+                self.held.truncate(len - cut);
+            }
+        }
+    }
+
+    /// What the signature says, once the whole plaintext has passed.
+    pub fn finish(mut self) -> Signed {
+        let found = locate(&self.held, !self.hashed_any);
+        let held = &self.held;
+        let hasher = &mut self.hasher;
+        let (comma, found) = match found {
+            Some((comma, found)) => (comma, Some(found)),
+            None => (0, None),
+        };
+        verdict(found.as_ref(), || {
+            let mut hasher = std::mem::take(hasher);
+            hasher.update(&held[..comma]);
+            hasher.finalize().into()
+        })
+    }
+}
+
+/// Where to stop hashing `bytes` for now: before the last `TAIL_WINDOW` bytes, and before any
+/// whitespace and commas that end what comes before them (the signed part ends before the
+/// comma, wherever the signature member turns out to start). 0: hash nothing yet.
+fn cut_point(bytes: &[u8]) -> usize {
+    let mut cut = bytes.len().saturating_sub(TAIL_WINDOW);
+    while cut > 0 && (bytes[cut - 1].is_ascii_whitespace() || bytes[cut - 1] == b',') {
+        cut -= 1;
+    }
+    cut
 }
 
 /// Signs a document's JSON (one object, as `Document::to_json` writes it): returns the
@@ -163,6 +246,7 @@ fn trim_start(bytes: &[u8]) -> &[u8] {
 mod tests {
     use super::*;
     use crate::writer::WriterKey;
+    use std::fmt::Write as _;
 
     fn doc() -> &'static [u8] {
         b"{\n  \"format\": 1,\n  \"entries\": {\n    \"bank\": {\"password\": \"pw\"}\n  }\n}\n"
@@ -224,6 +308,55 @@ mod tests {
         let split_entry =
             split(br#"{"entries": {"a": {}, "signature": {"writer": "x", "sig": "y"}}}"#);
         assert!(split_entry.signature.is_none());
+    }
+
+    /// What a [`Verifier`] fed `plaintext` in pieces of `size` bytes says.
+    fn streamed(plaintext: &[u8], size: usize) -> Signed {
+        let mut verifier = Verifier::default();
+        for piece in plaintext.chunks(size) {
+            verifier.update(piece);
+        }
+        verifier.finish()
+    }
+
+    #[test]
+    fn a_streamed_plaintext_gets_the_verdict_of_the_whole() {
+        let key = WriterKey::generate();
+        let mut big = String::from("{\n  \"entries\": {");
+        for i in 0..500 {
+            write!(big, "\n    \"e{i}\": {{\"password\": \"p{i}\"}},").unwrap();
+        }
+        big.push_str("\n    \"z\": {}\n  }\n}\n");
+        let sealed = seal(big.as_bytes(), &key).unwrap();
+        let forged = String::from_utf8(sealed.to_vec())
+            .unwrap()
+            .replace("\"p7\"", "\"px\"");
+        // Whitespace and commas before the signature, more than a window of them.
+        let spaced = String::from_utf8(sealed.to_vec()).unwrap().replacen(
+            ",\n  \"signature\"",
+            &format!(",{}\"signature\"", " ".repeat(5000)),
+            1,
+        );
+        let mut samples: Vec<Vec<u8>> = vec![
+            sealed.to_vec(),
+            forged.into_bytes(),
+            spaced.into_bytes(),
+            doc().to_vec(),
+            seal(doc(), &key).unwrap().to_vec(),
+            br#"{"entries": {"a": {}, "signature": {"writer": "x", "sig": "y"}}}"#.to_vec(),
+            br#"{"entries": {}, "signature": {"writer": "vaultw1nope", "sig": "AAAA"}}"#.to_vec(),
+            Vec::new(),
+        ];
+        samples.push(b" ".repeat(9000));
+        for sample in &samples {
+            let whole = split(sample).verify();
+            for size in [1, 7, 100, 1023, 1024, 1025, 4096, 65536] {
+                assert_eq!(streamed(sample, size), whole, "pieces of {size}");
+            }
+        }
+        assert_eq!(streamed(&samples[0], 100), Signed::By(key.id()));
+        assert_eq!(streamed(&samples[2], 100), Signed::By(key.id()));
+        assert_eq!(streamed(&samples[1], 100), Signed::Invalid(Some(key.id())));
     }
 
     #[test]

@@ -12,16 +12,16 @@ use std::time::{Duration, Instant};
 
 use crate::atomic::{self, Mode};
 use crate::change::Change;
-use crate::crypto::{self, AgeRecipient, DecryptFailure};
-use zeroize::Zeroizing;
+use crate::crypto::{self, AgeRecipient, DecryptFailure, Decrypting};
+use crate::secret::SecretBuf;
 
 use crate::derived;
 use crate::document::{Document, Entry, ParseError, Recipient};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
-use crate::lookup;
 use crate::os;
-use crate::signature::{self, Signed};
+use crate::scan::{self, Keep, Scan};
+use crate::signature::{self, Signed, Verifier};
 use crate::trust::Refusal;
 
 /// How long a writer waits for another one to finish.
@@ -183,42 +183,103 @@ impl Store {
         Ok(doc)
     }
 
-    /// One entry, without building the rest of the document: the read a job makes.
+    /// One entry, without building the rest of the document: the read a job makes. The vault
+    /// is decrypted and scanned chunk by chunk, holding only the chunk at hand and the entry,
+    /// and always read to its end: truncation or tampering anywhere is an error, and so is a
+    /// signer this identity's anchors refuse, before any entry is given out.
     /// Takes no lock and never writes.
     pub fn load_entry(&self, identity: &Identity, name: &str) -> Result<Option<Entry>> {
-        let plaintext = self.entry_plaintext(identity)?;
-        lookup::find_entry(&plaintext, name).map_err(|err| self.invalid(err))
+        // Without anchors nothing depends on the signer: no hash pass.
+        let anchors = identity.trust().has_anchors();
+        let mut keep = Keep::Order;
+        loop {
+            let (path, mut feed) = self.plaintext_feed(identity)?;
+            let mut verifier = anchors.then(Verifier::default);
+            let scan = match &mut verifier {
+                Some(verifier) => scan::find_entry(&mut feed, verifier, name, keep),
+                None => scan::find_entry(&mut feed, &mut (), name, keep),
+            };
+            // Names out of order (a vault made by hand): once more, keeping more of them.
+            if let Scan::Again(more) = scan {
+                keep = more;
+                continue;
+            }
+            if let Some(failure) = feed.failure() {
+                return Err(Error::VaultUnreadable {
+                    path,
+                    reason: failure.describe().into(),
+                });
+            }
+            if let Some(verifier) = verifier {
+                self.check(identity, Check::Read, &verifier.finish())?;
+            }
+            if let Scan::Done(found) = scan {
+                return found
+                    .map(|entry| entry.map(|entry| *entry))
+                    .map_err(|err| self.invalid(err));
+            }
+        }
     }
 
-    /// One entry, as [`Store::load_entry`] reads it, or `NoEntry` naming the nearest names
-    /// (found by parsing the rest only then): what export, copy and show ask for.
+    /// One entry, as [`Store::load_entry`] reads it, or `NoEntry` naming the nearest names:
+    /// what export, copy and show ask for. The names cost a second, whole read, made only
+    /// when the entry is not there.
     pub fn entry(&self, identity: &Identity, name: &str) -> Result<Entry> {
-        let plaintext = self.entry_plaintext(identity)?;
-        if let Some(entry) =
-            lookup::find_entry(&plaintext, name).map_err(|err| self.invalid(err))?
-        {
+        if let Some(entry) = self.load_entry(identity, name)? {
             return Ok(entry);
         }
-        let doc = Document::parse(&plaintext).map_err(|err| self.invalid(err))?;
+        let names = self
+            .load(identity)
+            .map(|doc| doc.entries.into_keys().collect::<Vec<_>>())
+            .unwrap_or_default();
         Err(Error::no_entry(
             name,
             self.path(),
-            doc.entries.keys().map(String::as_str),
+            names.iter().map(String::as_str),
         ))
     }
 
-    /// The plaintext a one-entry read looks in, its signer checked where that matters.
-    fn entry_plaintext(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
-        let plaintext = self.read_plaintext(identity)?;
-        // Without anchors nothing depends on the signer: no hash pass.
-        if identity.trust().has_anchors() {
-            self.check(
-                identity,
-                Check::Read,
-                &signature::split(&plaintext).verify(),
-            )?;
+    /// The plaintext this identity reads, as [`Store::read_plaintext`] finds it, opened for
+    /// reading chunk by chunk; with the path of the file it comes from.
+    fn plaintext_feed(&self, identity: &Identity) -> Result<(PathBuf, Decrypting)> {
+        if let Some((path, ciphertext)) = derived::find_for(&self.real_path(), identity) {
+            let size = ciphertext.len() as u64;
+            match crypto::decrypt_stream(io::Cursor::new(ciphertext), size, identity.keys()) {
+                Ok(feed) => return Ok((path, feed)),
+                Err(DecryptFailure::NoMatch) => {}
+                Err(failure) => {
+                    return Err(Error::VaultUnreadable {
+                        path,
+                        reason: failure.describe().into(),
+                    });
+                }
+            }
         }
-        Ok(plaintext)
+        let (file, size) = self.open_file()?;
+        crypto::decrypt_stream(file, size, identity.keys())
+            .map(|feed| (self.path.clone(), feed))
+            .map_err(|failure| self.decrypt_failure(identity, failure))
+    }
+
+    /// The vault file, opened for reading, and its size.
+    fn open_file(&self) -> Result<(File, u64)> {
+        let file = match File::open(&self.path) {
+            Ok(file) => file,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(Error::VaultMissing(self.path.clone()));
+            }
+            Err(e) if e.kind() == io::ErrorKind::IsADirectory || self.path.is_dir() => {
+                return Err(self.unreadable("it is a directory"));
+            }
+            Err(e) => return Err(Error::io(format!("cannot read {}", self.path.display()), e)),
+        };
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::io(format!("cannot read {}", self.path.display()), e))?;
+        if meta.is_dir() {
+            return Err(self.unreadable("it is a directory"));
+        }
+        Ok((file, meta.len()))
     }
 
     /// Decrypts, checks the signer as `check` asks, then parses: a document no trusted writer
@@ -231,7 +292,7 @@ impl Store {
     /// The plaintext this identity reads: the main vault's, or, for a scoped recipient (whose
     /// key opens no stanza of the main vault, or whose user may not read it at all), that of
     /// its derived vault, found without a new flag.
-    fn read_plaintext(&self, identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
+    fn read_plaintext(&self, identity: &Identity) -> Result<SecretBuf> {
         // A key with a derived vault of its own is a scoped recipient, never a full one (one key,
         // one recipient): its file is read at once, without the main vault at all.
         if let Some((path, ciphertext)) = derived::find_for(&self.real_path(), identity) {
@@ -292,8 +353,13 @@ impl Store {
         }
     }
 
-    fn decrypt(&self, ciphertext: &[u8], identity: &Identity) -> Result<Zeroizing<Vec<u8>>> {
-        crypto::decrypt(ciphertext, identity.keys()).map_err(|failure| match failure {
+    fn decrypt(&self, ciphertext: &[u8], identity: &Identity) -> Result<SecretBuf> {
+        crypto::decrypt(ciphertext, identity.keys())
+            .map_err(|failure| self.decrypt_failure(identity, failure))
+    }
+
+    fn decrypt_failure(&self, identity: &Identity, failure: DecryptFailure) -> Error {
+        match failure {
             DecryptFailure::NoMatch => Error::NoMatchingIdentity {
                 identity: identity.path().to_owned(),
                 vault: self.path.clone(),
@@ -304,7 +370,7 @@ impl Store {
                 reason,
             },
             other => self.unreadable(other.describe()),
-        })
+        }
     }
 
     fn invalid(&self, err: ParseError) -> Error {

@@ -167,12 +167,14 @@ pub fn decrypt_age(
 ) -> impl FnMut(&Path) -> Result<Zeroizing<Vec<u8>>, String> {
     move |path| {
         let ciphertext = fs::read(path).map_err(|e| crate::error::describe_io(&e))?;
-        crypto::decrypt(&ciphertext, identities).map_err(|failure| match failure {
-            crypto::DecryptFailure::NoMatch => {
-                "no identity in the passage identities file opens it".to_owned()
-            }
-            other => other.describe().to_owned(),
-        })
+        crypto::decrypt(&ciphertext, identities)
+            .map(crate::secret::SecretBuf::into_inner)
+            .map_err(|failure| match failure {
+                crypto::DecryptFailure::NoMatch => {
+                    "no identity in the passage identities file opens it".to_owned()
+                }
+                other => other.describe().to_owned(),
+            })
     }
 }
 

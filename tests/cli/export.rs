@@ -1,5 +1,6 @@
 //! export: the read a scheduled job makes.
 
+use std::fmt::Write as _;
 use std::fs;
 use std::process::Command as StdCommand;
 
@@ -320,4 +321,93 @@ fn export_to_a_closed_stdout_fails_rather_than_deliver_nothing() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("standard output is closed"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}
+
+/// A document of the entries `names` gives, `e000000`… in that order, each with the password `pw-N`, listing the sandbox's key as its recipient.
+fn large_document(s: &Sandbox, names: impl Iterator<Item = usize>) -> String {
+    let mut json = format!(
+        r#"{{"format": 1, "recipients": [{{"name": "operator", "key": "{}"}}], "entries": {{"#,
+        age_keygen_y(&s.key())
+    );
+    for (i, n) in names.enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        write!(
+            json,
+            "\n  \"e{n:06}\": {{\"username\": \"u{n}\", \"password\": \"pw-{n}\", \"notes\": \"rotate quarterly owner finance team ticket\"}}"
+        )
+        .unwrap();
+    }
+    json.push_str("\n}}\n");
+    json
+}
+
+/// `vault export NAME`: its exit code and what it printed.
+fn export_status(s: &Sandbox, name: &str) -> (Option<i32>, Vec<u8>) {
+    let out = s.vault(&["export", name]).output().unwrap();
+    (out.status.code(), out.stdout)
+}
+
+#[test]
+fn a_100k_vault_is_read_to_its_end_before_anything_is_printed() {
+    const N: usize = 100_000;
+    let s = Sandbox::init();
+    let json = large_document(&s, 0..N);
+    s.write_signed_vault(&json, &s.own_writer_key());
+    for n in [0, N / 2, N - 1] {
+        assert_eq!(s.export(&format!("e{n:06}")), format!("pw-{n}\n"));
+    }
+    assert_eq!(export_status(&s, "e100000"), (Some(3), Vec::new()));
+    let good = s.bytes();
+    let len = good.len();
+    let mut damaged: Vec<(&str, Vec<u8>)> = Vec::new();
+    for cut in [len - 1, len - 100, len - 70_000, len / 2, 300] {
+        damaged.push(("truncated", good[..cut].to_vec()));
+    }
+    for at in [len - 20, len - 70_000, len / 2, 400] {
+        let mut bytes = good.clone();
+        bytes[at] ^= 0x01;
+        damaged.push(("tampered", bytes));
+    }
+    for (what, bytes) in damaged {
+        fs::write(s.vault_path(), &bytes).unwrap();
+        // The first entry is found long before the damage is: nothing is printed all the same.
+        for n in [0, N - 1] {
+            let (code, stdout) = export_status(&s, &format!("e{n:06}"));
+            assert_eq!(code, Some(6), "{what} at {}", bytes.len());
+            assert!(stdout.is_empty(), "{what}: printed {} bytes", stdout.len());
+        }
+    }
+    // Signed by a key nobody trusts, or not signed at all: refused, and nothing printed.
+    s.write_signed_vault(&json, &vault::writer::WriterKey::generate());
+    assert_eq!(export_status(&s, "e000000"), (Some(8), Vec::new()));
+    s.write_hand_made_vault(&json);
+    assert_eq!(export_status(&s, "e000000"), (Some(8), Vec::new()));
+}
+
+#[test]
+fn a_large_vault_with_a_name_twice_is_refused_in_any_order() {
+    const N: usize = 20_000;
+    let s = Sandbox::init();
+    let sorted_twice = (0..N).flat_map(|n| if n == 7_000 { vec![n, n] } else { vec![n] });
+    let reversed_twice = (0..N).rev().chain(std::iter::once(12_345));
+    for names in [
+        Box::new(sorted_twice) as Box<dyn Iterator<Item = usize>>,
+        Box::new(reversed_twice),
+    ] {
+        let json = large_document(&s, names);
+        s.write_signed_vault(&json, &s.own_writer_key());
+        for name in ["e000000", "e012345", "e019999"] {
+            let a = s.vault(&["export", name]).assert().code(6);
+            assert_one_line_error(&a, "duplicate key");
+            assert!(stdout_of(&a).is_empty());
+        }
+    }
+    // Out of order but with no name twice: read, whatever entry is asked for.
+    let json = large_document(&s, (0..N).rev());
+    s.write_signed_vault(&json, &s.own_writer_key());
+    for n in [0, N / 2, N - 1] {
+        assert_eq!(s.export(&format!("e{n:06}")), format!("pw-{n}\n"));
+    }
 }

@@ -110,16 +110,12 @@ fn a_process_holding_secrets_cannot_dump_core() {
 }
 
 #[test]
-fn memory_is_locked_where_that_is_safe() {
+fn buffers_holding_secrets_are_locked_for_every_user() {
     let s = Sandbox::init();
-    // CAP_IPC_LOCK is bit 14 of the effective set, which vault inherits from this process.
-    let caps = status_field(std::process::id(), "CapEff:").unwrap();
-    let may_lock = u64::from_str_radix(&caps, 16).unwrap() & (1 << 14) != 0;
+    // The buffer the password is read into is locked while vault waits for it: with or
+    // without CAP_IPC_LOCK, as it fits the smallest memlock limit in use.
     let locked = while_adding(&s, |pid| {
         status_field(pid, "VmLck:").is_some_and(|v| !v.starts_with("0 "))
     });
-    assert_eq!(
-        locked, may_lock,
-        "VmLck should be non-zero exactly when CAP_IPC_LOCK is held"
-    );
+    assert!(locked, "VmLck should be non-zero while a secret is read");
 }

@@ -68,7 +68,10 @@ rm -rf "$agent_dir"
 # 4. A job granted 5 entries of the 10,000-entry vault, against decrypting the whole vault.
 scoped_table=$(bash benches/scoped.sh)
 
-# 5. In-process costs (divan).
+# 5. export at 100, 10,000 and 100,000 entries against rage -d and age -d, hand-made and signed.
+large_table=$(bash benches/large.sh)
+
+# 6. In-process costs (divan).
 inprocess=$(cargo bench --locked --bench inprocess 2>/dev/null | sed -n '/^inprocess/,$p')
 
 cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //')
@@ -108,6 +111,10 @@ mem=$(free -g | awk '/^Mem:/ {print $2 " GiB"}')
     echo "The job's key opens only its derived vault, so it decrypts 5 entries, not 10,000."
     echo
     echo "$scoped_table"
+    echo
+    echo "## \`vault export\` up to 100,000 entries, as ratios to \`rage -d\` (\`benches/large.sh\`)"
+    echo
+    echo "$large_table"
     echo
     echo "## In process (divan, \`cargo bench --bench inprocess\`)"
     echo

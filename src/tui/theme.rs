@@ -14,7 +14,7 @@ impl Theme {
         }
     }
 
-    #[cfg(test)]
+    /// No colour: for tests, and for measuring text.
     pub fn plain() -> Self {
         Theme { color: false }
     }

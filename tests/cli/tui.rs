@@ -250,7 +250,8 @@ fn add_and_delete_keep_what_the_cli_wrote_meanwhile() {
     assert_eq!(export(&s, &pass, "api/token"), "t0ken-value\n");
     assert_eq!(export(&s, &pass, "from-cli"), "cli-pw\n");
 
-    pane.keys(&["g", "d"]);
+    // The new entry is selected.
+    pane.keys(&["d"]);
     pane.wait_for("Delete 'api/token'? y/n");
     pane.keys(&["y"]);
     pane.wait_for("entries 4/4");

@@ -219,11 +219,16 @@ fn open(store: &Store, paths: &Paths, passphrase: Option<Secret>, relock: bool) 
     };
     let file = file_id(&paths.vault);
     let (identity, protected) = if let Some(identity) = held {
-        (identity, identity_protected(&paths.identity))
+        (identity, identity_protected(&identity_file(paths)))
     } else {
+        let path = if relock {
+            identity_file(paths)
+        } else {
+            paths.identity.clone()
+        };
         let mut asked = false;
         let mut once = passphrase;
-        let identity = identity::load(&paths.identity, &mut |_, _| {
+        let identity = identity::load(&path, &mut |_, _| {
             asked = true;
             Ok(once.take())
         })?;
@@ -254,6 +259,23 @@ fn open(store: &Store, paths: &Paths, passphrase: Option<Secret>, relock: bool) 
         }),
         Err(err) => Err(err),
     }
+}
+
+/// The identity file a lock asks to open again: the one named, or, when the agent opened the
+/// vault and the named one is not there, the file the agent holds (its path is public).
+fn identity_file(paths: &Paths) -> std::path::PathBuf {
+    if paths.identity.exists() {
+        return paths.identity.clone();
+    }
+    #[cfg(unix)]
+    if let Some(info) = paths
+        .agent
+        .as_deref()
+        .and_then(|socket| vault::agent::client::info(socket).ok().flatten())
+    {
+        return info.identity.into();
+    }
+    paths.identity.clone()
 }
 
 /// Whether the identity file wants a passphrase: asked without one, it says so. A file that is

@@ -28,6 +28,8 @@ mod view;
 mod widgets;
 
 #[cfg(test)]
+mod screenshot;
+#[cfg(test)]
 mod tests;
 
 use std::io::{IsTerminal, stdout};

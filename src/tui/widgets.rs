@@ -84,8 +84,9 @@ pub fn dialog(
 /// Clears `area`, draws a titled border round it (the title cut to fit) and returns the inside.
 pub fn frame_box(frame: &mut Frame, area: Rect, title: &str, theme: Theme) -> Rect {
     frame.render_widget(Clear, area);
+    // Two corners and a space each side of the title.
     let room = usize::from(area.width.saturating_sub(4));
-    let title = ellipsis(&safe(title), room.saturating_sub(2)).into_owned();
+    let title = ellipsis(&safe(title), room).into_owned();
     let block = Block::bordered().title(Span::styled(format!(" {title} "), theme.title()));
     let inner = block.inner(area);
     frame.render_widget(block, area);

@@ -15,7 +15,7 @@ const BG: &str = "#1e1e1e";
 
 fn hex(color: Color, default: &'static str) -> String {
     match color {
-        Color::Reset => default,
+        Color::Reset | Color::Indexed(_) => default,
         Color::Black => "#1e1e1e",
         Color::Red | Color::LightRed => "#f14c4c",
         Color::Green | Color::LightGreen => "#23d18b",
@@ -27,7 +27,6 @@ fn hex(color: Color, default: &'static str) -> String {
         Color::DarkGray => "#767676",
         Color::White => "#f2f2f2",
         Color::Rgb(r, g, b) => return format!("#{r:02x}{g:02x}{b:02x}"),
-        Color::Indexed(_) => default,
     }
     .to_owned()
 }

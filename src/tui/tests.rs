@@ -759,7 +759,7 @@ fn audit_findings_mark_the_list_once_the_worker_reports_them() {
 
 #[test]
 fn main_screen() {
-    let mut app = main_app();
+    let app = main_app();
     snapshots("main", &app);
 }
 

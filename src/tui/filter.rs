@@ -10,14 +10,34 @@ pub fn visible(doc: &Document, query: &str) -> Vec<String> {
     if query.trim().is_empty() {
         return doc.entries.keys().cloned().collect();
     }
+    ranked(doc, query, doc.entries.keys())
+}
+
+/// As [`visible`], looking only among `previous`, the matches of a query this one extends:
+/// a character typed at the end can only narrow a fuzzy match, so at 100,000 entries a
+/// keystroke scores what is left, not everything.
+pub fn narrowed(doc: &Document, query: &str, previous: &[String]) -> Vec<String> {
+    ranked(doc, query, previous.iter())
+}
+
+/// Whether the matches of `new` are among those of `old`: `new` is `old` with more typed
+/// after it, and uses none of the signs that widen a match (`!` negates a word; a `$` that
+/// anchored the end stops doing so once followed by more).
+pub fn narrows(old: &str, new: &str) -> bool {
+    !old.trim().is_empty()
+        && new.starts_with(old)
+        && !old.ends_with('$')
+        && !new.contains(['!', '\\'])
+}
+
+fn ranked<'a>(doc: &Document, query: &str, names: impl Iterator<Item = &'a String>) -> Vec<String> {
     let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
     let mut matcher = Matcher::new(Config::DEFAULT);
     let mut buf = Vec::new();
     let mut score = |text: &str| pattern.score(Utf32Str::new(text, &mut buf), &mut matcher);
-    let mut hits: Vec<(u32, &String)> = doc
-        .entries
-        .iter()
-        .filter_map(|(name, entry)| {
+    let mut hits: Vec<(u32, &String)> = names
+        .filter_map(|name| {
+            let entry = doc.entries.get(name)?;
             // The name counts most; a username or URL match still finds the entry.
             let best = [
                 score(name).map(|s| s * 2),
@@ -30,7 +50,7 @@ pub fn visible(doc: &Document, query: &str) -> Vec<String> {
             Some((best, name))
         })
         .collect();
-    hits.sort_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    hits.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
     hits.into_iter().map(|(_, name)| name.clone()).collect()
 }
 
@@ -71,5 +91,17 @@ mod tests {
         assert!(visible(&doc(), "zzzz").is_empty());
         let bank = visible(&doc(), "bank");
         assert_eq!(bank.len(), 2, "{bank:?}");
+    }
+
+    #[test]
+    fn a_longer_query_narrows_what_the_shorter_found() {
+        let doc = doc();
+        let first = visible(&doc, "ba");
+        assert!(narrows("ba", "bank"));
+        assert_eq!(narrowed(&doc, "bank", &first), visible(&doc, "bank"));
+        assert!(!narrows("ba", "b"), "a deleted character widens");
+        assert!(!narrows("ba", "ba !sav"), "a negation widens");
+        assert!(!narrows("", "b"));
+        assert!(!narrows("ab$", "ab$c"), "no longer anchored at the end");
     }
 }

@@ -223,6 +223,30 @@ impl Main {
         self.rebuild(None);
     }
 
+    /// A character typed at the end of the filter: only the current matches can still match.
+    fn type_in_filter(&mut self, c: char) {
+        let before = self.filter.clone();
+        self.filter.push(c);
+        if !filter::narrows(&before, &self.filter) {
+            self.refilter();
+            return;
+        }
+        let previous: Vec<String> = self
+            .rows
+            .drain(..)
+            .filter_map(|row| match row {
+                Row::Entry { name, .. } => Some(name),
+                Row::Group { .. } => None,
+            })
+            .collect();
+        self.rows = filter::narrowed(&self.doc, &self.filter, &previous)
+            .into_iter()
+            .map(|name| Row::Entry { name, depth: 0 })
+            .collect();
+        self.selected = 0;
+        self.revealed = false;
+    }
+
     /// Makes the rows again, keeping `select` (or the row selected now) selected.
     fn rebuild(&mut self, select: Option<String>) {
         let keep = select.or_else(|| self.rows.get(self.selected).map(|r| r.key().to_owned()));
@@ -466,8 +490,7 @@ impl Main {
                         .modifiers
                         .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT) =>
                 {
-                    self.filter.push(c);
-                    self.refilter();
+                    self.type_in_filter(c);
                 }
                 _ => {}
             },

@@ -357,6 +357,7 @@ impl App {
                 self.screen = Screen::Setup(Setup::new(Some(identity)));
             }
             Done::Opened(Err(err)) => self.open_failed(err),
+            Done::FirstRun => self.screen = Screen::Setup(Setup::new(None)),
             // Taken by `update` before it gets here.
             Done::Audited(_) | Done::Watched { .. } => {}
             Done::Saved {
@@ -435,9 +436,6 @@ impl App {
                 let error = matches!(err, Error::WrongPassphrase(_))
                     .then(|| "wrong passphrase, try again".to_owned());
                 self.screen = Screen::Unlock(Unlock::new(true, locked, error));
-            }
-            Error::IdentityMissing(_) if !locked && !self.paths.vault.exists() => {
-                self.screen = Screen::Setup(Setup::new(None));
             }
             other => {
                 self.screen = Screen::Unlock(Unlock::new(

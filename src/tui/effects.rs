@@ -55,6 +55,8 @@ pub enum Effect {
 
 pub enum Done {
     Opened(Result<Opened>),
+    /// Neither an identity nor a vault yet.
+    FirstRun,
     Saved {
         result: Result<Document>,
         select: Option<String>,
@@ -144,9 +146,11 @@ pub struct Paths {
 pub fn run(effect: Effect, paths: &Paths) -> Option<Done> {
     let store = Store::new(&paths.vault);
     Some(match effect {
-        Effect::Open { passphrase, relock } => {
-            Done::Opened(open(&store, paths, passphrase, relock))
-        }
+        Effect::Open { passphrase, relock } => match open(&store, paths, passphrase, relock) {
+            // No identity and no vault: a first run, offered to set both up.
+            Err(Error::IdentityMissing(_)) if !relock && !paths.vault.exists() => Done::FirstRun,
+            result => Done::Opened(result),
+        },
         Effect::CreateAll { passphrase } => Done::Opened(
             identity::create(&paths.identity, Some(&passphrase))
                 .and_then(|identity| {

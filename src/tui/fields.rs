@@ -82,7 +82,7 @@ impl Fields {
     pub fn key(&mut self, key: KeyEvent, now: u64) -> Outcome {
         self.error = None;
         if self.editing.is_some() {
-            return self.edit_key(key);
+            return self.edit_key(key, now);
         }
         let labels = self.labels();
         let count = labels.len();
@@ -145,7 +145,7 @@ impl Fields {
         Outcome::Stay
     }
 
-    fn edit_key(&mut self, key: KeyEvent) -> Outcome {
+    fn edit_key(&mut self, key: KeyEvent, now: u64) -> Outcome {
         let Some(edit) = &mut self.editing else {
             return Outcome::Stay;
         };
@@ -153,7 +153,7 @@ impl Fields {
             Some(Action::Close) => self.editing = None,
             Some(Action::Next) if edit.name.is_some() => edit.focus_name = !edit.focus_name,
             Some(Action::ShowPassword) => edit.show = !edit.show,
-            Some(Action::Save) => match self.saved_edit() {
+            Some(Action::Save) => match self.saved_edit(now) {
                 Ok(change) => return Outcome::Save(change),
                 Err(reason) => self.error = Some(reason),
             },
@@ -178,7 +178,7 @@ impl Fields {
     }
 
     /// The change the open edit asks for, or why it cannot be saved.
-    fn saved_edit(&self) -> Result<Change, String> {
+    fn saved_edit(&self, clock: u64) -> Result<Change, String> {
         let edit = self.editing.as_ref().ok_or("nothing is being edited")?;
         let label = match &edit.name {
             Some(name) => {
@@ -198,7 +198,7 @@ impl Fields {
         };
         let value = edit.value.text();
         let mut entry = self.seen.clone();
-        let now = vault::document::timestamp_now();
+        let now = super::list::timestamp(clock);
         match label.as_str() {
             "username" => value.clone_into(&mut entry.username),
             "url" => value.clone_into(&mut entry.url),
@@ -223,7 +223,7 @@ impl Fields {
     }
 
     /// The change that removes the selected field (an own field, or the TOTP key).
-    pub fn removal(&self) -> Option<Change> {
+    pub fn removal(&self, clock: u64) -> Option<Change> {
         let label = self.selected_label()?;
         let mut entry = self.seen.clone();
         if label == "totp" {
@@ -231,7 +231,7 @@ impl Fields {
         } else {
             entry.fields.remove(label)?;
         }
-        entry.updated = vault::document::timestamp_now();
+        entry.updated = super::list::timestamp(clock);
         Some(self.update(entry))
     }
 
@@ -423,7 +423,7 @@ mod tests {
             fields.key(key(KeyCode::Char('d')), 0),
             Outcome::AskRemove
         ));
-        let Some(Change::Update { entry, .. }) = fields.removal() else {
+        let Some(Change::Update { entry, .. }) = fields.removal(0) else {
             panic!("no change")
         };
         assert!(entry.totp.is_empty());

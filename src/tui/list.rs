@@ -24,7 +24,7 @@ use super::recipients::{self, Recipients};
 use super::theme::Theme;
 use super::widgets::{self, safe};
 use vault::change::Change;
-use vault::document::{Document, Entry, timestamp_now};
+use vault::document::{Document, Entry};
 use vault::error::Error;
 use vault::identity::Identity;
 use vault::secret::Secret;
@@ -111,10 +111,23 @@ pub enum Outcome {
 /// What a key handler needs from outside the screen: the time, and where the screen is.
 #[derive(Clone, Copy)]
 pub struct Ctx {
-    /// Unix seconds, for TOTP codes.
+    /// Unix seconds as the last tick told them: TOTP codes, and the dates a change records.
     pub clock: u64,
     /// The screen's body (without the status line).
     pub area: Rect,
+}
+
+impl Ctx {
+    /// The clock as a document's timestamps are written (RFC 3339, to the second).
+    pub fn timestamp(self) -> String {
+        timestamp(self.clock)
+    }
+}
+
+/// Unix seconds as a document's timestamps are written (RFC 3339, to the second).
+pub fn timestamp(unix: u64) -> String {
+    let at = std::time::UNIX_EPOCH + std::time::Duration::from_secs(unix);
+    humantime::format_rfc3339_seconds(at).to_string()
 }
 
 impl Main {
@@ -511,14 +524,14 @@ impl Main {
                     self.overlay = Some(Overlay::Help(help));
                 }
             }
-            Overlay::Question(question) => return self.answer(question, key),
+            Overlay::Question(question) => return self.answer(question, key, ctx),
             Overlay::Form(mut form) => match form.key(key) {
                 form::Outcome::Stay => self.overlay = Some(Overlay::Form(form)),
                 form::Outcome::Cancel => {}
                 form::Outcome::AskDiscard => {
                     self.overlay = Some(Overlay::Question(Question::Discard(form)));
                 }
-                form::Outcome::Submit => match form.change(&self.doc, &timestamp_now()) {
+                form::Outcome::Submit => match form.change(&self.doc, &ctx.timestamp()) {
                     Ok((change, name)) => {
                         form.error = None;
                         self.overlay = Some(Overlay::Form(form));
@@ -586,7 +599,7 @@ impl Main {
         Outcome::None
     }
 
-    fn answer(&mut self, question: Question, key: KeyEvent) -> Outcome {
+    fn answer(&mut self, question: Question, key: KeyEvent, ctx: Ctx) -> Outcome {
         let Some(yes) = confirm::answer(key) else {
             self.overlay = Some(Overlay::Question(question));
             return Outcome::None;
@@ -625,14 +638,14 @@ impl Main {
                 };
             }
             Question::Restore(view) => {
-                let change = yes.then(|| view.restore(&timestamp_now())).flatten();
+                let change = yes.then(|| view.restore(&ctx.timestamp())).flatten();
                 self.overlay = Some(Overlay::History(view));
                 if let Some(change) = change {
                     return self.save(change, None);
                 }
             }
             Question::RemoveField(view) => {
-                let change = yes.then(|| view.removal()).flatten();
+                let change = yes.then(|| view.removal(ctx.clock)).flatten();
                 self.overlay = Some(Overlay::Fields(view));
                 if let Some(change) = change {
                     return self.save(change, None);

@@ -62,7 +62,7 @@ impl Question {
             Question::Restore(history) => (
                 "restore",
                 format!(
-                    "Make the password of {} before {} the current one? The current one goes to the history.",
+                    "Make the password {} had until {} the current one again? The current one goes to the history.",
                     safe(&history.name),
                     history.selected_until().unwrap_or("?")
                 ),

@@ -215,7 +215,10 @@ impl Main {
                 }
                 _ => Some(Overlay::Form(form)),
             },
-            Some(Overlay::Fields(fields)) if changed(&fields.name, &fields.seen) => {
+            // A field being edited stays: its save finds the change and asks.
+            Some(Overlay::Fields(fields))
+                if fields.editing.is_none() && changed(&fields.name, &fields.seen) =>
+            {
                 self.doc.entries.get(&fields.name).map(|entry| {
                     let mut new = Fields::new(&fields.name, entry);
                     new.selected = fields.selected.min(new.labels().len() - 1);
@@ -736,7 +739,7 @@ impl Main {
         let conflicts;
         if !self.doc.conflicts.is_empty() {
             let n = self.doc.conflicts.len();
-            conflicts = format!("{n} conflict{}", if n == 1 { "" } else { "s" });
+            conflicts = format!("{n} conflict{}: C", if n == 1 { "" } else { "s" });
             notes.push(&conflicts);
         }
         let entries = self

@@ -692,3 +692,53 @@ fn an_edit_of_an_entry_changed_on_disk_asks() {
     pane.keys(&["y"]);
     pane.wait_for("someone-else");
 }
+
+/// A plugin that asks for a PIN, as a hardware key does, then gives up all the same (it holds
+/// no key): as in plugins.rs.
+const ASKING_PLUGIN: &str = r#"#!/bin/sh
+[ "$1" = "--age-plugin=identity-v1" ] || exit 1
+while read -r line; do
+    case "$line" in "-> done") read -r _; break ;; esac
+done
+printf -- '-> request-secret\nZW50ZXIgUElO\n'
+read -r reply; read -r _
+printf -- '-> error identity 0\nUElOIHJlcXVpcmVk\n'
+read -r _; read -r _
+printf -- '-> done\n\n'
+"#;
+
+#[test]
+fn a_plugin_asks_for_its_pin_in_a_dialog() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::init();
+    s.add("db", "pw-db");
+    let bin = s.path("bin");
+    fs::create_dir(&bin).unwrap();
+    let plugin = bin.join("age-plugin-askpin");
+    fs::write(&plugin, ASKING_PLUGIN).unwrap();
+    fs::set_permissions(&plugin, fs::Permissions::from_mode(0o755)).unwrap();
+    let identity = age::plugin::Identity::default_for_plugin("askpin")
+        .unwrap()
+        .to_string();
+    let id = s.private_file("askpin.txt", &format!("{identity}\n"));
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let pane = Pane::start_with(
+        &s,
+        &format!("--identity '{}'", id.display()),
+        &format!("PATH='{path}'"),
+    );
+    pane.wait_for("age plugin");
+    pane.wait_for("enter PIN");
+    pane.text("1234");
+    let screen = pane.screen();
+    assert!(!screen.contains("1234"), "the PIN is masked:\n{screen}");
+    pane.keys(&["Enter"]);
+    // The plugin had its answer, and refuses all the same: it holds no key.
+    pane.wait_for("PIN required");
+    pane.keys(&["Escape"]);
+    pane.wait_for("EXITED rc=0");
+}

@@ -238,7 +238,7 @@ impl App {
     fn tick(&mut self, at: Instant, unix: u64) -> Vec<Effect> {
         self.now = at;
         self.clock = unix;
-        let Screen::Main(main) = &self.screen else {
+        let Screen::Main(main) = &mut self.screen else {
             return vec![];
         };
         if self.busy.is_some() || self.prompt.is_some() {
@@ -247,6 +247,12 @@ impl App {
         if at.saturating_duration_since(self.last_input) >= self.lock_after {
             self.lock();
             return vec![];
+        }
+        // The marks are worked out after the list is on screen: copying 100,000 entries for
+        // the worker would hold back the first frame.
+        if main.audit_due {
+            main.audit_due = false;
+            return vec![main.audit()];
         }
         if !self.watching && at.saturating_duration_since(self.last_watch) >= WATCH_EVERY {
             self.watching = true;
@@ -341,11 +347,9 @@ impl App {
                     main.read_only = Some(untrusted.signer.clone());
                     main.overlay = Some(Overlay::Untrusted(untrusted));
                 }
-                let audit = main.audit();
                 self.screen = Screen::Main(Box::new(main));
                 // Idle time counts from here: an unlock can take longer than the lock delay.
                 self.last_input = self.now;
-                return vec![audit];
             }
             Done::Opened(Ok(Opened {
                 identity,
@@ -372,7 +376,7 @@ impl App {
                     self.status = main
                         .saved(result, select)
                         .map(|(text, error)| Status { text, error });
-                    return vec![main.audit()];
+                    main.audit_due = true;
                 }
             }
             Done::Copied {
@@ -411,9 +415,7 @@ impl App {
                                     error: false,
                                 });
                             }
-                            if changed {
-                                return vec![main.audit()];
-                            }
+                            main.audit_due |= changed;
                         }
                         Err(err) => {
                             self.status = Some(Status {

@@ -95,6 +95,8 @@ pub struct Main {
     pub findings: Findings,
     /// The vault file as last read or written: a change on disk shows as a different one.
     pub file: Option<FileId>,
+    /// The document changed since the marks were worked out: the next tick asks again.
+    pub audit_due: bool,
 }
 
 // Short-lived, one at a time: boxing the effect would buy nothing.
@@ -146,6 +148,7 @@ impl Main {
             read_only: None,
             findings: Findings::new(),
             file: None,
+            audit_due: true,
         };
         main.refilter();
         // The first entry, not the group above it: c copies its password at once.

@@ -457,7 +457,9 @@ fn a_change_on_disk_is_read_keeping_the_selection_and_filter() {
     press(&mut app, KeyCode::Enter);
     press(&mut app, KeyCode::Down);
     assert_eq!(main(&app).selected_name(), Some("bank/savings"));
-    // A second passes: the loop looks at the file.
+    // The first tick asks for the audit marks; a second later the loop looks at the file.
+    let effects = tick(&mut app, Duration::from_secs(1));
+    assert!(matches!(&effects[..], [Effect::Audit(_)]));
     let effects = tick(&mut app, Duration::from_secs(2));
     assert!(matches!(&effects[..], [Effect::Watch { known: None }]));
     let effects = app.update(Msg::Done(Done::Watched {

@@ -1,6 +1,8 @@
 //! Every field of one entry: the standard ones, the TOTP code and key, the entry's own fields.
 //! Masked until revealed (one at a time), copied one at a time, edited, added, removed.
 
+use std::borrow::Cow;
+
 use ratatui::Frame;
 use ratatui::crossterm::event::KeyEvent;
 use ratatui::layout::Rect;
@@ -260,7 +262,7 @@ impl Fields {
             } else {
                 Style::new()
             };
-            let value = self.shown_value(label, i == self.selected && self.revealed, clock);
+            let (value, note) = self.shown_value(label, i == self.selected && self.revealed, clock);
             lines.push(Line::from(vec![
                 Span::styled(
                     format!(
@@ -269,7 +271,8 @@ impl Fields {
                     ),
                     theme.label().patch(style),
                 ),
-                Span::styled(widgets::ellipsis(&value, room).into_owned(), style),
+                Span::styled(widgets::cut(value, room.saturating_sub(note.len())), style),
+                Span::styled(note, theme.dim()),
             ]));
         }
         lines.push(Line::raw(""));
@@ -314,34 +317,38 @@ impl Fields {
         }
     }
 
-    /// What a row shows: plain fields as they are, secrets masked unless revealed, the code.
-    fn shown_value(&self, label: &str, revealed: bool, clock: u64) -> String {
+    /// What a row shows: plain fields as they are, secrets masked unless revealed (borrowed
+    /// from the entry then, never copied), the code; and a note of further lines.
+    fn shown_value(&self, label: &str, revealed: bool, clock: u64) -> (Cow<'_, str>, String) {
         let entry = &self.seen;
-        let first_line = |text: &str| {
-            let mut lines = text.lines();
-            let first = safe(lines.next().unwrap_or("")).into_owned();
-            let more = lines.count();
-            if more > 0 {
-                format!("{first} (+{more} lines)")
-            } else {
-                first
-            }
-        };
         match label {
-            "username" => safe(&entry.username).into_owned(),
-            "url" => safe(&entry.url).into_owned(),
-            OTP => match vault::otp::code_at(entry.totp.expose(), clock) {
-                Ok(code) => format!("{}  {}s left", code.digits.as_str(), code.seconds_left),
-                Err(err) => err.to_string(),
-            },
-            _ if !revealed => {
-                if entry.field(label).is_some_and(str::is_empty) {
-                    String::new()
+            "username" => (safe(&entry.username), String::new()),
+            "url" => (safe(&entry.url), String::new()),
+            OTP => (
+                Cow::Owned(match vault::otp::code_at(entry.totp.expose(), clock) {
+                    Ok(code) => format!("{}  {}s left", code.digits.as_str(), code.seconds_left),
+                    Err(err) => err.to_string(),
+                }),
+                String::new(),
+            ),
+            _ => {
+                let value = entry.field(label).unwrap_or_default();
+                if value.is_empty() {
+                    (Cow::Borrowed(""), String::new())
+                } else if !revealed {
+                    (Cow::Borrowed(MASK), String::new())
                 } else {
-                    MASK.to_owned()
+                    let mut lines = value.lines();
+                    let first = safe(lines.next().unwrap_or(""));
+                    let more = lines.count();
+                    let note = if more > 0 {
+                        format!(" (+{more} lines)")
+                    } else {
+                        String::new()
+                    };
+                    (first, note)
                 }
             }
-            _ => first_line(entry.field(label).unwrap_or_default()),
         }
     }
 }

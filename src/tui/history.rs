@@ -111,10 +111,11 @@ impl History {
             } else {
                 Style::new()
             };
+            // Borrowed for the frame: the revealed value is not copied.
             let value = if row == self.selected && self.revealed {
-                safe(past.password.expose()).into_owned()
+                safe(past.password.expose())
             } else {
-                MASK.to_owned()
+                std::borrow::Cow::Borrowed(MASK)
             };
             lines.push(Line::from(vec![
                 Span::styled(format!("{:>2}  {}  ", i + 1, safe(&past.until)), style),

@@ -28,6 +28,7 @@ use vault::document::{Document, Entry};
 use vault::error::Error;
 use vault::identity::Identity;
 use vault::secret::Secret;
+use vault::text::MASK;
 
 /// Rows PgUp/PgDn move.
 const PAGE: usize = 10;
@@ -956,11 +957,47 @@ fn audit_marks(findings: &[vault::audit::Finding]) -> String {
         .collect()
 }
 
-fn detail_lines(entry: &Entry, revealed: bool, clock: u64, theme: Theme) -> Vec<Line<'static>> {
-    let rows = vault::text::entry_rows(entry, revealed);
+/// The selected entry's rows. Revealed values are borrowed from the entry for the frame, never
+/// copied into strings of their own that would outlive it unwiped.
+fn detail_lines(entry: &Entry, revealed: bool, clock: u64, theme: Theme) -> Vec<Line<'_>> {
+    use std::borrow::Cow;
+    fn secret(value: &str, revealed: bool) -> Cow<'_, str> {
+        if revealed {
+            safe(value)
+        } else {
+            Cow::Borrowed(MASK)
+        }
+    }
+    let mut rows: Vec<(Cow<str>, Cow<str>)> = vec![
+        (Cow::Borrowed("username"), safe(&entry.username)),
+        (
+            Cow::Borrowed("password"),
+            secret(entry.password.expose(), revealed),
+        ),
+        (Cow::Borrowed("url"), safe(&entry.url)),
+    ];
+    for (field, value) in &entry.fields {
+        rows.push((safe(field), secret(value.expose(), revealed)));
+    }
+    if !entry.tags.is_empty() {
+        rows.push((
+            Cow::Borrowed("tags"),
+            Cow::Owned(safe(&entry.tags.join(", ")).into_owned()),
+        ));
+    }
+    rows.push((Cow::Borrowed("created"), safe(&entry.created)));
+    rows.push((Cow::Borrowed("updated"), safe(&entry.updated)));
+    if !entry.history.is_empty() {
+        let n = entry.history.len();
+        let s = if n == 1 { "" } else { "s" };
+        rows.push((
+            Cow::Borrowed("history"),
+            Cow::Owned(format!("{n} earlier password{s}")),
+        ));
+    }
     let width = rows
         .iter()
-        .map(|(k, _)| widgets::width(&safe(k)))
+        .map(|(k, _)| widgets::width(k))
         .max()
         .unwrap_or(0)
         .clamp(8, 16);
@@ -969,10 +1006,10 @@ fn detail_lines(entry: &Entry, revealed: bool, clock: u64, theme: Theme) -> Vec<
         .map(|(key, value)| {
             Line::from(vec![
                 Span::styled(
-                    format!("{:width$}  ", widgets::ellipsis(&safe(&key), width)),
+                    format!("{:width$}  ", widgets::ellipsis(&key, width)),
                     theme.label(),
                 ),
-                Span::raw(safe(&value).into_owned()),
+                Span::raw(value),
             ])
         })
         .collect();
@@ -984,8 +1021,11 @@ fn detail_lines(entry: &Entry, revealed: bool, clock: u64, theme: Theme) -> Vec<
     if !entry.notes.is_empty() {
         lines.push(Line::raw(""));
         lines.push(Line::styled("notes", theme.label()));
-        for line in vault::text::printable(entry.notes.expose(), true).lines() {
-            lines.push(Line::raw(line.to_owned()));
+        match vault::text::printable(entry.notes.expose(), true) {
+            Cow::Borrowed(notes) => lines.extend(notes.lines().map(Line::raw)),
+            Cow::Owned(notes) => {
+                lines.extend(notes.lines().map(|l| Line::raw(l.to_owned())));
+            }
         }
     }
     lines.push(Line::raw(""));

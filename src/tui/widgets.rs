@@ -45,6 +45,15 @@ pub fn ellipsis(text: &str, room: usize) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// As [`ellipsis`], keeping a borrowed text borrowed when it fits.
+pub fn cut(text: Cow<'_, str>, room: usize) -> Cow<'_, str> {
+    if width(&text) <= room {
+        text
+    } else {
+        Cow::Owned(ellipsis(&text, room).into_owned())
+    }
+}
+
 pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
     let width = width.min(area.width);
     let height = height.min(area.height);

@@ -10,14 +10,19 @@ pub fn visible(doc: &Document, query: &str) -> Vec<String> {
     if query.trim().is_empty() {
         return doc.entries.keys().cloned().collect();
     }
-    ranked(doc, query, doc.entries.keys())
+    ranked(query, doc.entries.iter())
 }
 
 /// As [`visible`], looking only among `previous`, the matches of a query this one extends:
 /// a character typed at the end can only narrow a fuzzy match, so at 100,000 entries a
 /// keystroke scores what is left, not everything.
 pub fn narrowed(doc: &Document, query: &str, previous: &[String]) -> Vec<String> {
-    ranked(doc, query, previous.iter())
+    ranked(
+        query,
+        previous
+            .iter()
+            .filter_map(|name| Some((name, doc.entries.get(name)?))),
+    )
 }
 
 /// Whether the matches of `new` are among those of `old`: `new` is `old` with more typed
@@ -30,7 +35,12 @@ pub fn narrows(old: &str, new: &str) -> bool {
         && !new.contains(['!', '\\'])
 }
 
-fn ranked<'a>(doc: &Document, query: &str, names: impl Iterator<Item = &'a String>) -> Vec<String> {
+/// The entries among `entries` that match `query`, best first. Walks the entries it is given
+/// (no lookup by name: at 100,000 that alone costs more than the matching).
+fn ranked<'a>(
+    query: &str,
+    entries: impl Iterator<Item = (&'a String, &'a vault::document::Entry)>,
+) -> Vec<String> {
     let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
     let mut matcher = Matcher::new(Config::DEFAULT);
     let mut buf = Vec::new();
@@ -44,9 +54,8 @@ fn ranked<'a>(doc: &Document, query: &str, names: impl Iterator<Item = &'a Strin
         }
         pattern.score(Utf32Str::new(text, &mut buf), &mut matcher)
     };
-    let mut hits: Vec<(u32, &String)> = names
-        .filter_map(|name| {
-            let entry = doc.entries.get(name)?;
+    let mut hits: Vec<(u32, &String)> = entries
+        .filter_map(|(name, entry)| {
             // The name counts most; a username or URL match still finds the entry.
             let best = [
                 score(name).map(|s| s * 2),

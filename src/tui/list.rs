@@ -82,7 +82,13 @@ pub enum Overlay {
 pub struct Main {
     pub identity: Arc<Identity>,
     pub doc: Document,
-    pub rows: Vec<Row>,
+    /// The entries by name as a tree, kept while a filter or the other order shows `list`:
+    /// clearing the filter costs nothing, and typing into it frees nothing.
+    tree: Vec<Row>,
+    /// The document or the folds changed since `tree` was made.
+    tree_stale: bool,
+    /// The rows while filtering or sorted by change; `None`: the tree.
+    list: Option<Vec<Row>>,
     pub selected: usize,
     pub filter: String,
     pub filtering: bool,
@@ -138,7 +144,9 @@ impl Main {
         let mut main = Main {
             identity,
             doc,
-            rows: Vec::new(),
+            tree: Vec::new(),
+            tree_stale: true,
+            list: None,
             selected: 0,
             filter: String::new(),
             filtering: false,
@@ -154,7 +162,7 @@ impl Main {
         main.refilter();
         // The first entry, not the group above it: c copies its password at once.
         if let Some(i) = main
-            .rows
+            .rows()
             .iter()
             .position(|r| matches!(r, Row::Entry { .. }))
         {
@@ -168,8 +176,13 @@ impl Main {
         Effect::Audit(Box::new(self.doc.clone()))
     }
 
+    /// The rows on the list: the matches, the entries by change, or the tree.
+    pub fn rows(&self) -> &[Row] {
+        self.list.as_deref().unwrap_or(&self.tree)
+    }
+
     pub fn selected_name(&self) -> Option<&str> {
-        match self.rows.get(self.selected)? {
+        match self.rows().get(self.selected)? {
             Row::Entry { name, .. } => Some(name),
             Row::Group { .. } => None,
         }
@@ -183,7 +196,7 @@ impl Main {
     /// The entry names shown, in order (groups left out).
     #[cfg(test)]
     pub fn visible(&self) -> Vec<&str> {
-        self.rows
+        self.rows()
             .iter()
             .filter_map(|r| match r {
                 Row::Entry { name, .. } => Some(name.as_str()),
@@ -196,6 +209,7 @@ impl Main {
     pub fn replace_doc(&mut self, doc: Document, select: Option<String>) {
         let before = self.selected_name().map(str::to_owned);
         self.doc = doc;
+        self.tree_stale = true;
         self.rebuild(select);
         // A password stays revealed only for the entry it was revealed on.
         if self.selected_name() != before.as_deref() {
@@ -252,50 +266,62 @@ impl Main {
             return;
         }
         let previous: Vec<String> = self
-            .rows
-            .drain(..)
+            .list
+            .take()
+            .unwrap_or_default()
+            .into_iter()
             .filter_map(|row| match row {
                 Row::Entry { name, .. } => Some(name),
                 Row::Group { .. } => None,
             })
             .collect();
-        self.rows = filter::narrowed(&self.doc, &self.filter, &previous)
-            .into_iter()
-            .map(|name| Row::Entry { name, depth: 0 })
-            .collect();
+        self.list = Some(
+            filter::narrowed(&self.doc, &self.filter, &previous)
+                .into_iter()
+                .map(|name| Row::Entry { name, depth: 0 })
+                .collect(),
+        );
         self.selected = 0;
         self.revealed = false;
     }
 
     /// Makes the rows again, keeping `select` (or the row selected now) selected.
     fn rebuild(&mut self, select: Option<String>) {
-        let keep = select.or_else(|| self.rows.get(self.selected).map(|r| r.key().to_owned()));
-        self.rows = if !self.filter.trim().is_empty() {
-            filter::visible(&self.doc, &self.filter)
-                .into_iter()
-                .map(|name| Row::Entry { name, depth: 0 })
-                .collect()
+        let keep = select.or_else(|| self.rows().get(self.selected).map(|r| r.key().to_owned()));
+        self.list = if !self.filter.trim().is_empty() {
+            Some(
+                filter::visible(&self.doc, &self.filter)
+                    .into_iter()
+                    .map(|name| Row::Entry { name, depth: 0 })
+                    .collect(),
+            )
         } else if self.sort == Sort::Changed {
             let mut names: Vec<(&String, &Entry)> = self.doc.entries.iter().collect();
             names.sort_by(|a, b| b.1.updated.cmp(&a.1.updated).then_with(|| a.0.cmp(b.0)));
-            names
-                .into_iter()
-                .map(|(name, _)| Row::Entry {
-                    name: name.clone(),
-                    depth: 0,
-                })
-                .collect()
+            Some(
+                names
+                    .into_iter()
+                    .map(|(name, _)| Row::Entry {
+                        name: name.clone(),
+                        depth: 0,
+                    })
+                    .collect(),
+            )
         } else {
-            tree(&self.doc, &self.folded)
+            if self.tree_stale {
+                self.tree = tree(&self.doc, &self.folded);
+                self.tree_stale = false;
+            }
+            None
         };
-        if let Some(i) = keep.and_then(|key| self.rows.iter().position(|r| r.key() == key)) {
+        if let Some(i) = keep.and_then(|key| self.rows().iter().position(|r| r.key() == key)) {
             self.selected = i;
         }
-        self.selected = self.selected.min(self.rows.len().saturating_sub(1));
+        self.selected = self.selected.min(self.rows().len().saturating_sub(1));
     }
 
     fn select(&mut self, index: usize) {
-        let index = index.min(self.rows.len().saturating_sub(1));
+        let index = index.min(self.rows().len().saturating_sub(1));
         if index != self.selected {
             self.revealed = false;
         }
@@ -421,7 +447,7 @@ impl Main {
             Action::PageDown => self.select(self.selected + PAGE),
             Action::PageUp => self.select(self.selected.saturating_sub(PAGE)),
             Action::Top => self.select(0),
-            Action::Bottom => self.select(self.rows.len().saturating_sub(1)),
+            Action::Bottom => self.select(self.rows().len().saturating_sub(1)),
             Action::Filter => self.filtering = true,
             Action::Reveal => self.revealed = !self.revealed && self.selected_name().is_some(),
             Action::CopyPassword | Action::CopyUsername => {
@@ -452,12 +478,13 @@ impl Main {
                     self.overlay = Some(Overlay::History(History::new(name, entry)));
                 }
             }
-            Action::Fold => match self.rows.get(self.selected) {
+            Action::Fold => match self.rows().get(self.selected) {
                 Some(Row::Group { path, .. }) => {
                     let path = path.clone();
                     if !self.folded.remove(&path) {
                         self.folded.insert(path);
                     }
+                    self.tree_stale = true;
                     self.rebuild(None);
                 }
                 Some(Row::Entry { .. }) => self.open_fields(),
@@ -747,7 +774,7 @@ impl Main {
             notes.push(&conflicts);
         }
         let entries = self
-            .rows
+            .rows()
             .iter()
             .filter(|r| matches!(r, Row::Entry { .. }))
             .count();
@@ -779,7 +806,7 @@ impl Main {
                 widgets::set_cursor(frame, filter_area, column, 0);
             }
         }
-        if self.rows.is_empty() {
+        if self.rows().is_empty() {
             let text = if self.doc.entries.is_empty() {
                 "no entries yet: a adds one"
             } else {
@@ -792,7 +819,7 @@ impl Main {
         // entries.
         let room = usize::from(rows.width).saturating_sub(1);
         let first = self.first_row(rows.height);
-        let items: Vec<ListItem> = self.rows[first..]
+        let items: Vec<ListItem> = self.rows()[first..]
             .iter()
             .take(usize::from(rows.height))
             .map(|row| ListItem::new(self.row_line(row, room, theme)))
@@ -857,7 +884,7 @@ impl Main {
     }
 
     fn draw_details(&self, clock: u64, frame: &mut Frame, area: Rect, theme: Theme) {
-        let (title, lines) = match self.rows.get(self.selected) {
+        let (title, lines) = match self.rows().get(self.selected) {
             Some(Row::Entry { name, .. }) => match self.doc.entries.get(name) {
                 Some(entry) => (
                     name.as_str(),

@@ -79,6 +79,8 @@ pub enum Overlay {
     Untrusted(Untrusted),
 }
 
+// Independent states of one screen (filtering, revealed, …), not a mode in disguise.
+#[allow(clippy::struct_excessive_bools)]
 pub struct Main {
     pub identity: Arc<Identity>,
     pub doc: Document,

@@ -3,7 +3,7 @@
 use nucleo_matcher::pattern::{CaseMatching, Normalization, Pattern};
 use nucleo_matcher::{Config, Matcher, Utf32Str};
 
-use vault::document::{Document, Entry};
+use vault::document::Document;
 
 /// Entry names to show: all, sorted, for an empty query; otherwise those that match, best first.
 pub fn visible(doc: &Document, query: &str) -> Vec<String> {
@@ -37,50 +37,16 @@ pub fn narrows(old: &str, new: &str) -> bool {
 
 /// The entries among `entries` that match `query`, best first. Walks the entries it is given
 /// (no lookup by name: at 100,000 that alone costs more than the matching).
-fn ranked<'a>(query: &str, entries: impl Iterator<Item = (&'a String, &'a Entry)>) -> Vec<String> {
+fn ranked<'a>(
+    query: &str,
+    entries: impl Iterator<Item = (&'a String, &'a vault::document::Entry)>,
+) -> Vec<String> {
     let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
-    let needle = plain_needle(query);
-    let entries: Vec<(&String, &Entry)> = entries.collect();
-    // A large vault is scored on every core: each part is independent, and a keystroke at
-    // 100,000 entries must fit a frame.
-    let threads = if entries.len() >= PARALLEL_FROM {
-        std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
-    } else {
-        1
-    };
-    let mut hits = if threads > 1 {
-        let part = entries.len().div_ceil(threads);
-        std::thread::scope(|scope| {
-            let workers: Vec<_> = entries
-                .chunks(part)
-                .map(|chunk| scope.spawn(|| score_all(&pattern, needle.as_deref(), chunk)))
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
-                .collect()
-        })
-    } else {
-        score_all(&pattern, needle.as_deref(), &entries)
-    };
-    hits.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-    hits.into_iter().map(|(_, name)| name.clone()).collect()
-}
-
-/// How many entries make scoring worth more than one thread.
-const PARALLEL_FROM: usize = 20_000;
-
-/// Each entry that matches, with its best score: the name counts double; a username or URL
-/// match still finds the entry.
-fn score_all<'a>(
-    pattern: &Pattern,
-    needle: Option<&[u8]>,
-    entries: &[(&'a String, &'a Entry)],
-) -> Vec<(u32, &'a String)> {
     let mut matcher = Matcher::new(Config::DEFAULT);
     let mut buf = Vec::new();
+    let needle = plain_needle(query);
     let mut score = |text: &str| {
-        if let Some(needle) = needle
+        if let Some(needle) = &needle
             && text.is_ascii()
             && !is_subsequence(needle, text.as_bytes())
         {
@@ -88,9 +54,9 @@ fn score_all<'a>(
         }
         pattern.score(Utf32Str::new(text, &mut buf), &mut matcher)
     };
-    entries
-        .iter()
-        .filter_map(|&(name, entry)| {
+    let mut hits: Vec<(u32, &String)> = entries
+        .filter_map(|(name, entry)| {
+            // The name counts most; a username or URL match still finds the entry.
             let best = [
                 score(name).map(|s| s * 2),
                 score(&entry.username),
@@ -101,7 +67,9 @@ fn score_all<'a>(
             .max()?;
             Some((best, name))
         })
-        .collect()
+        .collect();
+    hits.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    hits.into_iter().map(|(_, name)| name.clone()).collect()
 }
 
 /// A query of plain characters (one fuzzy word, no signs), lowercased: then a text that does
@@ -193,23 +161,6 @@ mod tests {
             found.sort();
             assert_eq!(found.iter().collect::<Vec<_>>(), expected, "{query}");
         }
-    }
-
-    #[test]
-    fn a_large_vault_scored_on_several_threads_finds_the_same() {
-        let mut doc = Document::new(vec![]);
-        for i in 0..PARALLEL_FROM + 5 {
-            let mut entry = Entry::new("t");
-            entry.username = format!("user{i}");
-            doc.entries.insert(format!("site-{i}"), entry);
-        }
-        let pattern = Pattern::parse("te-12", CaseMatching::Smart, Normalization::Smart);
-        let all: Vec<(&String, &Entry)> = doc.entries.iter().collect();
-        let mut one_thread = score_all(&pattern, plain_needle("te-12").as_deref(), &all);
-        one_thread.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-        let expected: Vec<String> = one_thread.into_iter().map(|(_, n)| n.clone()).collect();
-        assert!(expected.len() > 100);
-        assert_eq!(visible(&doc, "te-12"), expected);
     }
 
     #[test]

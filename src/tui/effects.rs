@@ -235,6 +235,17 @@ fn open(store: &Store, paths: &Paths, passphrase: Option<Secret>, relock: bool) 
         let identity = identity::load(&path, &mut |_, _| {
             asked = true;
             Ok(once.take())
+        })
+        .map_err(|err| match err {
+            // The agent opened it at the start; a lock wants the person, through the file.
+            Error::IdentityMissing(path) if relock => Error::with_hint(
+                format!(
+                    "locked: unlocking needs the identity file ({}) and its passphrase",
+                    path.display()
+                ),
+                "the agent alone does not unlock a locked screen; Esc quits",
+            ),
+            other => other,
         })?;
         (identity, asked)
     };

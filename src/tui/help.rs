@@ -97,6 +97,16 @@ fn lines(theme: Theme) -> Vec<Line<'static>> {
                 "  marks: w weak, r reused, o old, b breached (vault audit), ! conflict",
                 theme.dim(),
             ));
+            lines.push(Line::styled(
+                "  mouse: a click selects, the wheel moves",
+                theme.dim(),
+            ));
+        }
+        if mode == Mode::Form {
+            lines.push(Line::styled(
+                "  in any field: ← → Home End move, Backspace Delete, ^U clears",
+                theme.dim(),
+            ));
         }
     }
     lines

@@ -508,9 +508,10 @@ impl Main {
             Action::Recipients => self.overlay = Some(Overlay::Recipients(Recipients::default())),
             Action::Lock => return Outcome::Lock,
             Action::Help => self.overlay = Some(Overlay::Help(Help::default())),
-            Action::Clear => {
+            // The entry found stays selected in the whole list.
+            Action::Clear if !self.filter.is_empty() => {
                 self.filter.clear();
-                self.refilter();
+                self.rebuild(None);
             }
             Action::Quit => return Outcome::Quit,
             _ => {}
@@ -525,7 +526,7 @@ impl Main {
             Some(Action::Clear) => {
                 self.filtering = false;
                 self.filter.clear();
-                self.refilter();
+                self.rebuild(None);
             }
             Some(Action::Down) => self.select(self.selected + 1),
             Some(Action::Up) => self.select(self.selected.saturating_sub(1)),

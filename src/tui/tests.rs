@@ -160,6 +160,18 @@ fn filter_narrows_as_you_type_enter_keeps_esc_clears() {
     assert_eq!(main(&app).selected_name(), Some("bank/savings"));
     press(&mut app, KeyCode::Esc);
     assert_eq!(main(&app).visible().len(), 4);
+    assert_eq!(
+        main(&app).selected_name(),
+        Some("bank/savings"),
+        "the entry found stays selected"
+    );
+    press(&mut app, KeyCode::Char('G'));
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(
+        main(&app).selected_name(),
+        Some("mail"),
+        "Esc alone moves nothing"
+    );
 }
 
 #[test]

@@ -15,8 +15,12 @@ use vault::store::Store;
 // Short-lived, one at a time: boxing the change would buy nothing.
 #[allow(clippy::large_enum_variant)]
 pub enum Effect {
-    /// Read the identity (with this passphrase, if it needs one) and the vault.
-    Open { passphrase: Option<Secret> },
+    /// Read the identity (with this passphrase, if it needs one) and the vault. `relock`: after
+    /// a lock, where the agent is not asked: the identity file (and its passphrase) is.
+    Open {
+        passphrase: Option<Secret>,
+        relock: bool,
+    },
     /// First run: a new identity protected by this passphrase, and an empty vault.
     CreateAll { passphrase: Secret },
     /// An identity but no vault yet: an empty vault encrypted to it.
@@ -27,8 +31,19 @@ pub enum Effect {
         change: Change,
         select: Option<String>,
     },
-    /// Read the vault again, as it is on disk now.
-    Reload { identity: Arc<Identity> },
+    /// Read the vault again, as it is on disk now. `quiet`: because it changed there, not
+    /// because the user asked; the keys do not wait for it.
+    Reload {
+        identity: Arc<Identity>,
+        quiet: bool,
+    },
+    /// Look whether the vault file is still the one last read (`known`).
+    Watch { known: Option<FileId> },
+    /// Answer a plugin's question: done by the loop, at once.
+    Answer(
+        std::sync::mpsc::Sender<super::prompt::Reply>,
+        super::prompt::Reply,
+    ),
     /// Put a value on the clipboard, cleared after the default delay.
     Copy { value: Secret, what: &'static str },
     /// Send a value through the terminal (OSC 52): done by the loop, which owns the terminal.
@@ -40,11 +55,23 @@ pub enum Effect {
 
 pub enum Done {
     Opened(Result<Opened>),
+    /// Neither an identity nor a vault yet.
+    FirstRun,
     Saved {
         result: Result<Document>,
         select: Option<String>,
+        file: Option<FileId>,
     },
-    Reloaded(Result<Document>),
+    Reloaded {
+        result: Result<Document>,
+        quiet: bool,
+        file: Option<FileId>,
+    },
+    /// What the vault file is now, and whether that differs from the one last read.
+    Watched {
+        now: Option<FileId>,
+        changed: bool,
+    },
     /// Each entry with findings, by name.
     Audited(Findings),
     /// `Err` carries the value back, for the terminal fallback.
@@ -62,6 +89,10 @@ const OLD_AFTER: std::time::Duration = std::time::Duration::from_secs(180 * 86_4
 
 pub struct Opened {
     pub identity: Arc<Identity>,
+    /// Whether unlocking again needs a passphrase: the identity file has one (also when the
+    /// agent opened it this time).
+    pub protected: bool,
+    pub file: Option<FileId>,
     /// `None`: the identity opened, but there is no vault yet.
     pub doc: Option<Document>,
     /// Set when no writer this user trusts signed the vault: it opens read-only, and says why.
@@ -81,6 +112,28 @@ pub struct Untrusted {
     pub compared: bool,
 }
 
+/// What tells one version of the vault file from another without reading it: a save renames
+/// a new file over the old, so the inode changes; an edit in place changes the time or size.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FileId {
+    modified: Option<std::time::SystemTime>,
+    len: u64,
+    inode: u64,
+}
+
+pub fn file_id(path: &std::path::Path) -> Option<FileId> {
+    let meta = std::fs::metadata(path).ok()?;
+    #[cfg(unix)]
+    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    #[cfg(not(unix))]
+    let inode = 0;
+    Some(FileId {
+        modified: meta.modified().ok(),
+        len: meta.len(),
+        inode,
+    })
+}
+
 #[derive(Clone)]
 pub struct Paths {
     pub vault: PathBuf,
@@ -93,25 +146,57 @@ pub struct Paths {
 pub fn run(effect: Effect, paths: &Paths) -> Option<Done> {
     let store = Store::new(&paths.vault);
     Some(match effect {
-        Effect::Open { passphrase } => Done::Opened(open(&store, paths, passphrase)),
+        Effect::Open { passphrase, relock } => match open(&store, paths, passphrase, relock) {
+            // No identity and no vault: a first run, offered to set both up.
+            Err(Error::IdentityMissing(_)) if !relock && !paths.vault.exists() => Done::FirstRun,
+            result => Done::Opened(result),
+        },
         Effect::CreateAll { passphrase } => Done::Opened(
             identity::create(&paths.identity, Some(&passphrase))
                 .and_then(|identity| {
                     vault::trust::list_own_writer(&identity.writer_id()?)?;
                     identity.with_local_trust()
                 })
-                .and_then(|identity| create_vault(&store, Arc::new(identity))),
+                .and_then(|identity| create_vault(&store, Arc::new(identity)))
+                .map(|opened| Opened {
+                    protected: true,
+                    ..opened
+                }),
         ),
         Effect::CreateVault { identity } => Done::Opened(create_vault(&store, identity)),
         Effect::Save {
             identity,
             change,
             select,
-        } => Done::Saved {
-            result: store.apply(&identity, change),
-            select,
-        },
-        Effect::Reload { identity } => Done::Reloaded(store.load(&identity)),
+        } => {
+            let result = store.apply(&identity, change);
+            Done::Saved {
+                result,
+                select,
+                file: file_id(&paths.vault),
+            }
+        }
+        Effect::Reload { identity, quiet } => {
+            // Before the read: a change in between makes the next look read it again.
+            let file = file_id(&paths.vault);
+            Done::Reloaded {
+                result: store.load(&identity),
+                quiet,
+                file,
+            }
+        }
+        Effect::Watch { known } => {
+            let now = file_id(&paths.vault);
+            Done::Watched {
+                changed: now != known,
+                now,
+            }
+        }
+        Effect::Answer(reply, answer) => {
+            // The worker waiting for it may have given up: nothing to tell anyone then.
+            reply.send(answer).ok();
+            return None;
+        }
         Effect::Copy { value, what } => Done::Copied {
             what,
             result: vault::clipboard::copy(&value, vault::clipboard::DEFAULT_CLEAR_AFTER)
@@ -129,13 +214,40 @@ pub fn run(effect: Effect, paths: &Paths) -> Option<Done> {
     })
 }
 
-fn open(store: &Store, paths: &Paths, passphrase: Option<Secret>) -> Result<Opened> {
-    let held = paths.agent.as_deref().and_then(vault::agent::held_identity);
-    let identity = if let Some(identity) = held {
-        identity
+fn open(store: &Store, paths: &Paths, passphrase: Option<Secret>, relock: bool) -> Result<Opened> {
+    // After a lock the agent is not asked: it would open without the person proving anything.
+    let held = if relock {
+        None
     } else {
+        paths.agent.as_deref().and_then(vault::agent::held_identity)
+    };
+    let file = file_id(&paths.vault);
+    let (identity, protected) = if let Some(identity) = held {
+        (identity, identity_protected(&identity_file(paths)))
+    } else {
+        let path = if relock {
+            identity_file(paths)
+        } else {
+            paths.identity.clone()
+        };
+        let mut asked = false;
         let mut once = passphrase;
-        identity::load(&paths.identity, &mut |_, _| Ok(once.take()))?
+        let identity = identity::load(&path, &mut |_, _| {
+            asked = true;
+            Ok(once.take())
+        })
+        .map_err(|err| match err {
+            // The agent opened it at the start; a lock wants the person, through the file.
+            Error::IdentityMissing(path) if relock => Error::with_hint(
+                format!(
+                    "locked: unlocking needs the identity file ({}) and its passphrase",
+                    path.display()
+                ),
+                "the agent alone does not unlock a locked screen; Esc quits",
+            ),
+            other => other,
+        })?;
+        (identity, asked)
     };
     let identity = Arc::new(identity.with_local_trust()?);
     match store.inspect(&identity) {
@@ -147,17 +259,44 @@ fn open(store: &Store, paths: &Paths, passphrase: Option<Secret>) -> Result<Open
             };
             Ok(Opened {
                 identity,
+                protected,
+                file,
                 doc: Some(doc),
                 untrusted,
             })
         }
         Err(Error::VaultMissing(_)) => Ok(Opened {
             identity,
+            protected,
+            file,
             doc: None,
             untrusted: None,
         }),
         Err(err) => Err(err),
     }
+}
+
+/// The identity file a lock asks to open again: the one named, or, when the agent opened the
+/// vault and the named one is not there, the file the agent holds (its path is public).
+fn identity_file(paths: &Paths) -> std::path::PathBuf {
+    if paths.identity.exists() {
+        return paths.identity.clone();
+    }
+    #[cfg(unix)]
+    if let Some(info) = paths
+        .agent
+        .as_deref()
+        .and_then(|socket| vault::agent::client::info(socket).ok().flatten())
+    {
+        return info.identity.into();
+    }
+    paths.identity.clone()
+}
+
+/// Whether the identity file wants a passphrase: asked without one, it says so. A file that is
+/// not there is taken as protected, so a lock still asks (and then says what is missing).
+fn identity_protected(path: &std::path::Path) -> bool {
+    identity::load(path, &mut |_, _| Ok(None)).is_err()
 }
 
 fn untrusted(store: &Store, identity: &Identity, doc: &Document, signed: &Signed) -> Untrusted {
@@ -180,6 +319,8 @@ fn create_vault(store: &Store, identity: Arc<Identity>) -> Result<Opened> {
     store.create_for(&identity)?;
     let doc = store.load(&identity)?;
     Ok(Opened {
+        protected: false,
+        file: file_id(store.path()),
         identity,
         doc: Some(doc),
         untrusted: None,

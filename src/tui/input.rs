@@ -22,11 +22,15 @@ impl TextField {
         field
     }
 
+    /// A field that keeps line breaks (notes). Multiline before the text goes in: set the other
+    /// way round, a one-line field would join the lines first.
     pub fn multiline(initial: &str) -> Self {
-        TextField {
+        let mut field = TextField {
             multiline: true,
-            ..TextField::new(initial)
-        }
+            ..TextField::new("")
+        };
+        field.set(initial);
+        field
     }
 
     pub fn text(&self) -> &str {
@@ -157,5 +161,6 @@ mod tests {
         notes.handle(key(KeyCode::Enter));
         notes.handle(key(KeyCode::Char('b')));
         assert_eq!(notes.text(), "a\nb");
+        assert_eq!(TextField::multiline("x\ny\r\nz").text(), "x\ny\nz");
     }
 }

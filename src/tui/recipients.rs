@@ -3,13 +3,21 @@
 
 use std::path::Path;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
+use ratatui::Frame;
+use ratatui::crossterm::event::KeyEvent;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::Line;
 
 use super::input::TextField;
+use super::keys::{self, Action, Mode};
+use super::theme::Theme;
+use super::widgets::{self, safe};
 use vault::change::{check_scope, with_recipient};
 use vault::crypto;
 use vault::document::{Document, Recipient};
 use vault::identity;
+use vault::identity::Identity;
 
 #[derive(Default)]
 pub struct Recipients {
@@ -56,57 +64,52 @@ pub enum Outcome {
 }
 
 impl Recipients {
-    pub fn handle(&mut self, key: KeyEvent, doc: &Document) -> Outcome {
+    pub fn mode(&self) -> Mode {
+        if self.adding.is_some() || self.scoping.is_some() {
+            Mode::RecipientEdit
+        } else if self.confirm_remove {
+            Mode::Confirm
+        } else {
+            Mode::Recipients
+        }
+    }
+
+    pub fn key(&mut self, key: KeyEvent, doc: &Document) -> Outcome {
         self.error = None;
+        let action = keys::action(self.mode(), key);
         if let Some(adding) = &mut self.adding {
-            return match key.code {
-                KeyCode::Esc => {
-                    self.adding = None;
-                    Outcome::Stay
-                }
-                KeyCode::Tab => {
-                    adding.focus = (adding.focus + 1) % NewRecipient::FIELDS;
-                    Outcome::Stay
-                }
-                KeyCode::BackTab => {
+            match action {
+                Some(Action::Close) => self.adding = None,
+                Some(Action::Next) => adding.focus = (adding.focus + 1) % NewRecipient::FIELDS,
+                Some(Action::Previous) => {
                     adding.focus = (adding.focus + NewRecipient::FIELDS - 1) % NewRecipient::FIELDS;
-                    Outcome::Stay
                 }
-                KeyCode::Enter => match added(adding, doc) {
-                    Ok(recipients) => Outcome::Save(recipients),
-                    Err(reason) => {
-                        self.error = Some(reason);
-                        Outcome::Stay
-                    }
+                Some(Action::Save) => match added(adding, doc) {
+                    Ok(recipients) => return Outcome::Save(recipients),
+                    Err(reason) => self.error = Some(reason),
                 },
                 _ => {
                     adding.focused().handle(key);
-                    Outcome::Stay
                 }
-            };
+            }
+            return Outcome::Stay;
         }
         if let Some(field) = &mut self.scoping {
-            return match key.code {
-                KeyCode::Esc => {
-                    self.scoping = None;
-                    Outcome::Stay
-                }
-                KeyCode::Enter => match rescoped(doc, self.selected, patterns(field)) {
-                    Ok(recipients) => Outcome::Save(recipients),
-                    Err(reason) => {
-                        self.error = Some(reason);
-                        Outcome::Stay
-                    }
+            match action {
+                Some(Action::Close) => self.scoping = None,
+                Some(Action::Save) => match rescoped(doc, self.selected, patterns(field)) {
+                    Ok(recipients) => return Outcome::Save(recipients),
+                    Err(reason) => self.error = Some(reason),
                 },
                 _ => {
                     field.handle(key);
-                    Outcome::Stay
                 }
-            };
+            }
+            return Outcome::Stay;
         }
         if self.confirm_remove {
             self.confirm_remove = false;
-            if key.code == KeyCode::Char('y')
+            if action == Some(Action::Yes)
                 && let Some(gone) = doc.recipients.get(self.selected)
             {
                 let kept = doc
@@ -120,13 +123,11 @@ impl Recipients {
             return Outcome::Stay;
         }
         let count = doc.recipients.len();
-        match key.code {
-            KeyCode::Esc | KeyCode::Char('q' | 'R') => return Outcome::Close,
-            KeyCode::Char('j') | KeyCode::Down => {
-                self.selected = (self.selected + 1).min(count.saturating_sub(1));
-            }
-            KeyCode::Char('k') | KeyCode::Up => self.selected = self.selected.saturating_sub(1),
-            KeyCode::Char('a') => {
+        match action {
+            Some(Action::Close) => return Outcome::Close,
+            Some(Action::Down) => self.selected = (self.selected + 1).min(count.saturating_sub(1)),
+            Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
+            Some(Action::Add) => {
                 self.adding = Some(NewRecipient {
                     key: TextField::new(""),
                     name: TextField::new(""),
@@ -134,7 +135,7 @@ impl Recipients {
                     focus: 0,
                 });
             }
-            KeyCode::Char('s') if count > 0 => {
+            Some(Action::Scope) if count > 0 => {
                 let current = doc.recipients[self.selected.min(count - 1)]
                     .only
                     .as_deref()
@@ -142,7 +143,7 @@ impl Recipients {
                     .join(" ");
                 self.scoping = Some(TextField::new(&current));
             }
-            KeyCode::Char('d') if count > 0 => self.confirm_remove = true,
+            Some(Action::Delete) if count > 0 => self.confirm_remove = true,
             _ => {}
         }
         Outcome::Stay
@@ -155,6 +156,105 @@ impl Recipients {
             field.insert(text.trim());
         }
     }
+
+    pub fn draw(
+        &self,
+        doc: &Document,
+        identity: &Identity,
+        frame: &mut Frame,
+        area: Rect,
+        theme: Theme,
+    ) {
+        let width = 76.min(area.width);
+        let room = usize::from(width - 2);
+        let mut lines = recipient_lines(doc, identity, self.selected, room, theme);
+        lines.push(Line::raw(""));
+        let mut cursor = None;
+        if let Some(adding) = &self.adding {
+            for (i, (label, field)) in [
+                ("key/file", &adding.key),
+                ("name", &adding.name),
+                ("only", &adding.only),
+            ]
+            .into_iter()
+            .enumerate()
+            {
+                let row = lines.len();
+                let (line, column) =
+                    widgets::field_line(label, 10, field, false, adding.focus == i, theme);
+                lines.push(line);
+                cursor = cursor.or(column.map(|c| (c, row)));
+            }
+        } else if let Some(field) = &self.scoping {
+            let row = lines.len();
+            let (line, column) = widgets::field_line("only", 10, field, false, true, theme);
+            lines.push(line);
+            cursor = column.map(|c| (c, row));
+            lines.push(Line::styled(
+                "names or globs (bank/*), blank: every entry",
+                theme.dim(),
+            ));
+        } else if self.confirm_remove {
+            let name = doc
+                .recipients
+                .get(self.selected)
+                .map_or("", |r| r.name.as_str());
+            lines.push(Line::styled(
+                format!("Stop encrypting to '{}'? y/n", safe(name)),
+                theme.error(),
+            ));
+        }
+        if let Some(error) = &self.error {
+            lines.push(Line::styled(safe(error).into_owned(), theme.error()));
+        }
+        // Everything above the fields is one row a line (cut, never wrapped): the cursor's row
+        // is its index.
+        let inner = widgets::dialog(frame, area, "recipients: who can decrypt", 76, lines, theme);
+        if let Some((column, row)) = cursor {
+            widgets::set_cursor(frame, inner, column, u16::try_from(row).unwrap_or(u16::MAX));
+        }
+    }
+}
+
+/// The recipients, a name a line (with `(you)` and its scope), its key (too long to share the
+/// line) beneath; each cut to `room`.
+fn recipient_lines(
+    doc: &Document,
+    identity: &Identity,
+    selected: usize,
+    room: usize,
+    theme: Theme,
+) -> Vec<Line<'static>> {
+    doc.recipients
+        .iter()
+        .enumerate()
+        .flat_map(|(i, r)| {
+            let style = if i == selected {
+                theme.selected()
+            } else {
+                Style::new()
+            };
+            let mine = identity
+                .recipients()
+                .contains(&crypto::canonical_key(&r.key));
+            let you = if mine { " (you)" } else { "" };
+            let scope = r
+                .only
+                .as_ref()
+                .map(|only| format!("  only: {}", only.join(", ")))
+                .unwrap_or_default();
+            [
+                Line::styled(
+                    widgets::ellipsis(&safe(&format!("{}{you}{scope}", r.name)), room).into_owned(),
+                    style,
+                ),
+                Line::styled(
+                    widgets::ellipsis(&format!("  {}", safe(&r.key)), room).into_owned(),
+                    theme.dim(),
+                ),
+            ]
+        })
+        .collect()
 }
 
 /// The recipient list with the new one added, or why it cannot be.

@@ -14,7 +14,13 @@ impl Theme {
         }
     }
 
+    /// Colour whatever the environment says: for the screenshot.
     #[cfg(test)]
+    pub fn colour() -> Self {
+        Theme { color: true }
+    }
+
+    /// No colour: for tests, and for measuring text.
     pub fn plain() -> Self {
         Theme { color: false }
     }

@@ -250,7 +250,8 @@ fn add_and_delete_keep_what_the_cli_wrote_meanwhile() {
     assert_eq!(export(&s, &pass, "api/token"), "t0ken-value\n");
     assert_eq!(export(&s, &pass, "from-cli"), "cli-pw\n");
 
-    pane.keys(&["g", "d"]);
+    // The new entry is selected.
+    pane.keys(&["d"]);
     pane.wait_for("Delete 'api/token'? y/n");
     pane.keys(&["y"]);
     pane.wait_for("entries 4/4");
@@ -347,6 +348,9 @@ fn the_help_overlay_and_a_small_terminal() {
     let pane = Pane::start(&s, "");
     unlock(&pane);
     pane.keys(&["?"]);
+    pane.wait_for("next entry");
+    // It scrolls: the list's last keys are a page down.
+    pane.keys(&["PageDown", "PageDown"]);
     pane.wait_for("lock now");
     pane.keys(&["Escape"]);
     pane.wait_without("lock now");
@@ -512,4 +516,229 @@ fn a_vault_no_trusted_writer_signed_opens_read_only_after_a_warning() {
     pane.keys(&["q"]);
     pane.wait_for("EXITED rc=0");
     assert_eq!(s.bytes(), forged, "the interface wrote nothing");
+}
+
+fn vault_ok(s: &Sandbox, pass: &Path, args: &[&str]) -> String {
+    let mut all = args.to_vec();
+    all.extend(["--passphrase-file", pass.to_str().unwrap()]);
+    stdout_of(&s.vault(&all).assert().success())
+}
+
+#[test]
+fn editing_an_entry_keeps_the_lines_of_its_notes() {
+    let (s, pass) = sandbox();
+    s.vault(&[
+        "edit",
+        "mail",
+        "--notes",
+        "line one\nline two",
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ])
+    .assert()
+    .success();
+    let pane = Pane::start(&s, "");
+    unlock(&pane);
+    pane.keys(&["G", "e"]);
+    pane.wait_for("edit mail");
+    pane.keys(&["Tab"]);
+    pane.text("_new");
+    pane.keys(&["Enter"]);
+    pane.wait_for("saved");
+    assert_eq!(
+        vault_ok(&s, &pass, &["export", "mail", "--field", "notes"]),
+        "line one\nline two\n"
+    );
+    assert_eq!(
+        vault_ok(&s, &pass, &["export", "mail", "--field", "username"]),
+        "d@example.org_new\n"
+    );
+}
+
+#[test]
+fn the_add_form_refuses_an_empty_password() {
+    let (s, _) = sandbox();
+    let before = s.bytes();
+    let pane = Pane::start(&s, "");
+    unlock(&pane);
+    pane.keys(&["a"]);
+    pane.text("no-password");
+    pane.keys(&["Enter"]);
+    pane.wait_for("the password is empty");
+    assert_eq!(s.bytes(), before, "nothing saved");
+    pane.keys(&["C-g", "Enter"]);
+    pane.wait_for("entries 4/4");
+}
+
+#[test]
+fn no_borders_stay_on_the_screen_after_the_window_grew() {
+    let (s, _) = sandbox();
+    for _ in 0..3 {
+        let pane = Pane::start(&s, "");
+        unlock(&pane);
+        pane.tmux(&["resize-window", "-t", "t", "-x", "120", "-y", "40"]);
+        pane.wait_for("entries 3/3");
+        thread::sleep(Duration::from_millis(300));
+        pane.keys(&["q"]);
+        let screen = pane.wait_for("EXITED rc=0");
+        assert!(
+            !screen.contains('│') && !screen.contains('─'),
+            "the normal screen has the interface's borders:\n{screen}"
+        );
+    }
+}
+
+#[test]
+fn a_name_that_disguises_itself_is_shown_escaped() {
+    let (s, pass) = sandbox();
+    s.vault(&[
+        "add",
+        "bank\u{202e}gnp.exe",
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ])
+    .write_stdin("pw\n")
+    .assert()
+    .success();
+    let pane = Pane::start(&s, "");
+    pane.wait_for("passphrase");
+    pane.text(PASSPHRASE);
+    pane.keys(&["Enter"]);
+    let screen = pane.wait_for("entries 4/4");
+    assert!(screen.contains("bank\\u{202e}gnp.exe"), "{screen}");
+    assert!(!screen.contains('\u{202e}'), "{screen}");
+}
+
+#[test]
+fn the_idle_lock_says_it_closed_an_open_form() {
+    let (s, _) = sandbox();
+    let pane = Pane::start(&s, "--lock-after 2s");
+    unlock(&pane);
+    pane.keys(&["a"]);
+    pane.text("half-typed");
+    let screen = pane.wait_for("vault is locked");
+    assert!(!screen.contains("half-typed"), "{screen}");
+    pane.wait_for("unsaved changes are gone");
+}
+
+#[test]
+fn with_the_key_in_an_agent_the_lock_still_asks_for_the_passphrase() {
+    let (s, pass) = sandbox();
+    s.vault(&[
+        "agent",
+        "start",
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ])
+    .assert()
+    .success();
+    let _running = AgentRunning(&s);
+    // The agent is asked when the named identity file is not there; a lock then wants the
+    // file the agent holds, and its passphrase.
+    let missing = s.path("not-here.txt");
+    let pane = Pane::start(&s, &format!("--identity '{}'", missing.display()));
+    let screen = pane.wait_for("entries 3/3");
+    assert!(!screen.contains("passphrase"), "{screen}");
+    pane.keys(&["L"]);
+    pane.wait_for("vault is locked");
+    pane.keys(&["Enter"]);
+    pane.wait_for("wrong passphrase, try again");
+    pane.text(PASSPHRASE);
+    pane.keys(&["Enter"]);
+    pane.wait_for("entries 3/3");
+}
+
+#[test]
+fn a_change_on_disk_shows_without_a_lock_keeping_the_filter() {
+    let (s, pass) = sandbox();
+    let pane = Pane::start(&s, "");
+    unlock(&pane);
+    pane.keys(&["/"]);
+    pane.text("bank");
+    pane.keys(&["Enter"]);
+    pane.wait_for("entries 2/3");
+    s.vault(&[
+        "add",
+        "bank/new-from-cli",
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ])
+    .write_stdin("cli-pw\n")
+    .assert()
+    .success();
+    let screen = pane.wait_for("entries 3/4");
+    assert!(screen.contains("/bank"), "the filter stays:\n{screen}");
+    assert!(screen.contains("new-from-cli"), "{screen}");
+}
+
+#[test]
+fn an_edit_of_an_entry_changed_on_disk_asks() {
+    let (s, pass) = sandbox();
+    let pane = Pane::start(&s, "");
+    unlock(&pane);
+    pane.keys(&["G", "e"]);
+    pane.wait_for("edit mail");
+    s.vault(&[
+        "edit",
+        "mail",
+        "--username",
+        "someone-else",
+        "--passphrase-file",
+        pass.to_str().unwrap(),
+    ])
+    .assert()
+    .success();
+    pane.wait_for("was changed on disk while you edit it");
+    pane.keys(&["y"]);
+    pane.wait_for("someone-else");
+}
+
+/// A plugin that asks for a PIN, as a hardware key does, then gives up all the same (it holds
+/// no key): as in plugins.rs.
+const ASKING_PLUGIN: &str = r#"#!/bin/sh
+[ "$1" = "--age-plugin=identity-v1" ] || exit 1
+while read -r line; do
+    case "$line" in "-> done") read -r _; break ;; esac
+done
+printf -- '-> request-secret\nZW50ZXIgUElO\n'
+read -r reply; read -r _
+printf -- '-> error identity 0\nUElOIHJlcXVpcmVk\n'
+read -r _; read -r _
+printf -- '-> done\n\n'
+"#;
+
+#[test]
+fn a_plugin_asks_for_its_pin_in_a_dialog() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::init();
+    s.add("db", "pw-db");
+    let bin = s.path("bin");
+    fs::create_dir(&bin).unwrap();
+    let plugin = bin.join("age-plugin-askpin");
+    fs::write(&plugin, ASKING_PLUGIN).unwrap();
+    fs::set_permissions(&plugin, fs::Permissions::from_mode(0o755)).unwrap();
+    let identity = age::plugin::Identity::default_for_plugin("askpin")
+        .unwrap()
+        .to_string();
+    let id = s.private_file("askpin.txt", &format!("{identity}\n"));
+    let path = format!(
+        "{}:{}",
+        bin.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let pane = Pane::start_with(
+        &s,
+        &format!("--identity '{}'", id.display()),
+        &format!("PATH='{path}'"),
+    );
+    pane.wait_for("age plugin");
+    pane.wait_for("enter PIN");
+    pane.text("1234");
+    let screen = pane.screen();
+    assert!(!screen.contains("1234"), "the PIN is masked:\n{screen}");
+    pane.keys(&["Enter"]);
+    // The plugin had its answer, and refuses all the same: it holds no key.
+    pane.wait_for("PIN required");
+    pane.keys(&["Escape"]);
+    pane.wait_for("EXITED rc=0");
 }

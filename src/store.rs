@@ -16,7 +16,7 @@ use crate::crypto::{self, AgeRecipient, DecryptFailure, Decrypting};
 use crate::secret::SecretBuf;
 
 use crate::derived;
-use crate::document::{Document, Entry, ParseError, Recipient};
+use crate::document::{Document, Entry, Listing, ParseError, Recipient};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::os;
@@ -71,6 +71,16 @@ impl Store {
         let plaintext = self.read_plaintext(identity)?;
         self.open_plaintext(&plaintext, identity, Check::Read)
             .map(|opened| opened.doc)
+    }
+
+    /// The entries' names and non-secret fields, as [`Store::load`] would find them (the same
+    /// signer check first, the same documents refused), without keeping any secret: what
+    /// `list` needs. Takes no lock and never writes.
+    pub fn load_listing(&self, identity: &Identity) -> Result<Listing> {
+        let plaintext = self.read_plaintext(identity)?;
+        let signed = signature::split(&plaintext).verify();
+        self.check(identity, Check::Read, &signed)?;
+        Listing::parse(&plaintext).map_err(|err| self.invalid(err))
     }
 
     /// The vault as it is and who signed it, whatever this identity trusts: for showing a
@@ -528,9 +538,8 @@ fn seal_and_encrypt(
     recipients: &[AgeRecipient],
     size_hint: usize,
 ) -> Result<Vec<u8>> {
-    let json = doc.to_json(size_hint);
-    let plaintext = signature::seal(&json, identity.signer()?.as_ref())?;
-    drop(json);
+    let mut plaintext = doc.to_json_buf(size_hint);
+    signature::seal_in_place(&mut plaintext, identity.signer()?.as_ref())?;
     crypto::encrypt(&plaintext, recipients)
         .map_err(|failure| Error::encrypting("the vault", failure))
 }

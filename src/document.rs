@@ -281,14 +281,14 @@ fn parse_checked<T: de::DeserializeOwned>(
     }
 }
 
-/// The entries of a document by name, with their non-secret fields only: what `list` shows.
-/// Read as strictly as [`Document::parse`] reads the whole (it refuses exactly the documents
-/// that refuses: duplicate keys at any depth, wrong types, a newer format), but no secret is
-/// kept: passwords, notes, TOTP keys and field values are checked to be strings and dropped
-/// as they are read.
+/// The entries of a document by name, sorted, each read as `E`: [`Summary`] (the non-secret
+/// fields `list --json` shows) or [`Checked`] (nothing kept: `list`). Read as strictly as
+/// [`Document::parse`] reads the whole (it refuses exactly the documents that refuses: duplicate
+/// keys at any depth, wrong types, a newer format), but no secret is kept: passwords, notes,
+/// TOTP keys and field values are checked to be strings and dropped as they are read.
 #[derive(Debug)]
-pub struct Listing {
-    pub entries: BTreeMap<String, Summary>,
+pub struct Listing<E> {
+    entries: Vec<(String, E)>,
 }
 
 /// An entry's non-secret fields.
@@ -317,17 +317,48 @@ pub struct Summary {
     _extra: Extra,
 }
 
-impl Listing {
-    pub fn parse(plaintext: &[u8]) -> Result<Listing, ParseError> {
+/// An entry checked as [`Entry`] is read, and nothing of it kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Checked {
+    #[serde(rename = "username")]
+    _username: Unkept,
+    #[serde(rename = "url")]
+    _url: Unkept,
+    #[serde(rename = "fields", deserialize_with = "field_names")]
+    _fields: Vec<String>,
+    #[serde(rename = "tags")]
+    _tags: Vec<Unkept>,
+    #[serde(rename = "created")]
+    _created: Unkept,
+    #[serde(rename = "updated")]
+    _updated: Unkept,
+    #[serde(rename = "id")]
+    _id: Unkept,
+    #[serde(rename = "password")]
+    _password: Unkept,
+    #[serde(rename = "notes")]
+    _notes: Unkept,
+    #[serde(rename = "totp")]
+    _totp: Unkept,
+    #[serde(rename = "history")]
+    _history: Vec<PastPassword>,
+    #[serde(flatten)]
+    _extra: Extra,
+}
+
+impl<E: de::DeserializeOwned> Listing<E> {
+    pub fn parse(plaintext: &[u8]) -> Result<Listing<E>, ParseError> {
         /// The document's shape, member for member as [`Document`] has it.
         #[derive(Deserialize)]
-        struct Shape {
+        #[serde(bound(deserialize = "E: de::DeserializeOwned"))]
+        struct Shape<E> {
             #[serde(default = "current_format")]
             format: u64,
             #[serde(default, rename = "recipients")]
             _recipients: Vec<Recipient>,
-            #[serde(deserialize_with = "strict_map")]
-            entries: BTreeMap<String, Summary>,
+            #[serde(deserialize_with = "named")]
+            entries: Vec<(String, E)>,
             #[serde(default, rename = "derived", deserialize_with = "strict_map")]
             _derived: BTreeMap<String, String>,
             #[serde(default, rename = "deleted", deserialize_with = "strict_map")]
@@ -337,10 +368,86 @@ impl Listing {
             #[serde(flatten)]
             _extra: Extra,
         }
-        parse_checked(plaintext, |shape: &Shape| shape.format).map(|shape| Listing {
+        parse_checked(plaintext, |shape: &Shape<E>| shape.format).map(|shape| Listing {
             entries: shape.entries,
         })
     }
+}
+
+impl<E> Listing<E> {
+    /// The names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(name, _)| name.as_str())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&E> {
+        self.entries
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .ok()
+            .map(|at| &self.entries[at].1)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// A JSON object as (key, value) pairs sorted by key, refusing a key that appears twice (at
+/// the second, as [`strict_map`] does). Keys that arrive sorted (as vault writes them) are
+/// checked against the one before; from the first out of order on, against hashes of all.
+fn named<'de, D, V>(deserializer: D) -> Result<Vec<(String, V)>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    use std::collections::HashSet;
+    use std::hash::BuildHasher;
+
+    struct Named<V>(PhantomData<V>);
+
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for Named<V> {
+        type Value = Vec<(String, V)>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+            let mut named: Vec<(String, V)> = Vec::new();
+            let state = std::collections::hash_map::RandomState::new();
+            // Hashes of every key so far, once one came out of order.
+            let mut hashes: Option<HashSet<u64>> = None;
+            while let Some(key) = access.next_key::<String>()? {
+                let repeated = match (&mut hashes, named.last()) {
+                    (None, None) => false,
+                    (None, Some((last, _))) if key.as_str() > last.as_str() => false,
+                    (None, Some((last, _))) if key == *last => true,
+                    (slot, _) => {
+                        let set = slot.get_or_insert_with(|| {
+                            named.iter().map(|(n, _)| state.hash_one(n)).collect()
+                        });
+                        !set.insert(state.hash_one(&key)) && named.iter().any(|(n, _)| *n == key)
+                    }
+                };
+                // The value first, as a map reads it: its own error comes before the repeat.
+                let value = access.next_value()?;
+                if repeated {
+                    return Err(duplicate_key(&key));
+                }
+                named.push((key, value));
+            }
+            if hashes.is_some() {
+                named.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+            }
+            Ok(named)
+        }
+    }
+
+    deserializer.deserialize_map(Named(PhantomData))
 }
 
 /// A string that is checked to be one and not kept (a secret a listing has no use for): what
@@ -796,14 +903,22 @@ mod tests {
 
     /// The listing agrees with the full parse: the same names and non-secret fields, or the
     /// same refusal.
-    fn listing_agrees(json: &str) -> Option<Listing> {
+    fn listing_agrees(json: &str) -> Option<Listing<Summary>> {
         let full = parse(json);
-        let listed = Listing::parse(json.as_bytes());
-        match (&full, &listed) {
-            (Ok(doc), Ok(listing)) => {
-                assert!(doc.entries.keys().eq(listing.entries.keys()), "{json}");
+        let listed = Listing::<Summary>::parse(json.as_bytes());
+        let checked = Listing::<Checked>::parse(json.as_bytes());
+        match (&full, &listed, &checked) {
+            (Ok(doc), Ok(listing), Ok(names)) => {
+                assert!(
+                    doc.entries.keys().map(String::as_str).eq(listing.names()),
+                    "{json}"
+                );
+                assert!(
+                    doc.entries.keys().map(String::as_str).eq(names.names()),
+                    "{json}"
+                );
                 for (name, entry) in &doc.entries {
-                    let summary = &listing.entries[name];
+                    let summary = listing.get(name).unwrap();
                     assert_eq!(entry.username, summary.username, "{json}");
                     assert_eq!(entry.url, summary.url, "{json}");
                     assert_eq!(entry.tags, summary.tags, "{json}");
@@ -812,8 +927,11 @@ mod tests {
                     assert_eq!(entry.updated, summary.updated, "{json}");
                 }
             }
-            (Err(a), Err(b)) => assert_eq!(a, b, "{json}"),
-            _ => panic!("{json}: full {full:?}, listing {listed:?}"),
+            (Err(a), Err(b), Err(c)) => {
+                assert_eq!(a, b, "{json}");
+                assert_eq!(a, c, "{json}");
+            }
+            _ => panic!("{json}: full {full:?}, listing {listed:?}, names {checked:?}"),
         }
         listed.ok()
     }
@@ -834,7 +952,7 @@ mod tests {
             "settings": {"theme": "dark"}, "signature": {"writer": "w", "sig": "s"}}"#,
         )
         .unwrap();
-        let b = &listing.entries["b"];
+        let b = listing.get("b").unwrap();
         assert_eq!(b.fields, ["a", "pin"]);
         assert_eq!(b.tags, ["x", "y"]);
         let shown = format!("{listing:?}");
@@ -842,8 +960,14 @@ mod tests {
             shown.contains("https://b") && !shown.contains("hunter"),
             "{shown}"
         );
+        let names = listing_agrees(r#"{"entries": {"m": {}, "b": {}, "z": {}, "a": {}}}"#);
+        assert!(names.unwrap().names().eq(["a", "b", "m", "z"]));
         for json in [
             r#"{"entries": {"a": {}, "a": {}}}"#,
+            r#"{"entries": {"a": {}, "b": {}, "b": {}}}"#,
+            r#"{"entries": {"b": {}, "a": {}, "b": {}}}"#,
+            r#"{"entries": {"b": {}, "a": {}, "c": {}, "a": {}}}"#,
+            r#"{"entries": {"a": {}, "a": {"password": 1}}}"#,
             r#"{"entries": {"a": {"password": "x", "password": "y"}}}"#,
             r#"{"entries": {"a": {"fields": {"pin": "1", "pin": "2"}}}}"#,
             r#"{"entries": {"a": {"custom": {"k": 1, "k": 2}}}}"#,
@@ -878,7 +1002,7 @@ mod tests {
         ] {
             assert!(listing_agrees(json).is_none(), "{json}: accepted");
         }
-        let err = Listing::parse(br#"{"entries": {"a": {"password": ["hunter2"]}}}"#)
+        let err = Listing::<Checked>::parse(br#"{"entries": {"a": {"password": ["hunter2"]}}}"#)
             .unwrap_err()
             .to_string();
         assert!(!err.contains("hunter2"), "{err}");

@@ -9,7 +9,9 @@ use serde::Serialize;
 use super::args::{EditArgs, EntryFields};
 use super::{Context, Prompting, output, prompt};
 use vault::change::{Change, check_name};
-use vault::document::{Document, Entry, timestamp_now, validate_field_name, validate_tag};
+use vault::document::{
+    Checked, Document, Entry, Listing, Summary, timestamp_now, validate_field_name, validate_tag,
+};
 use vault::error::{Error, Result};
 use vault::generate;
 use vault::otp;
@@ -21,33 +23,16 @@ use zeroize::Zeroizing;
 pub fn list(ctx: &Context, pattern: Option<&str>, json: bool) -> Result<()> {
     let identity = ctx.identity(Prompting::IfTerminal)?;
     let store = ctx.store()?;
-    // Names and non-secret fields only: no secret of the vault is decoded to list it.
-    let listing = store.load_listing(&identity)?;
-    let names: Vec<&str> = match pattern {
-        None => listing.entries.keys().map(String::as_str).collect(),
-        Some(pattern) => {
-            let selection = Selection::parse(pattern);
-            let names: Vec<&str> = listing
-                .entries
-                .keys()
-                .map(String::as_str)
-                .filter(|name| selection.matches(name))
-                .collect();
-            if names.is_empty() {
-                return Err(match selection {
-                    Selection::Name(name) => Error::no_entry(
-                        &name,
-                        store.path(),
-                        listing.entries.keys().map(String::as_str),
-                    ),
-                    _ => no_match(pattern, store.path()),
-                });
-            }
-            names
-        }
-    };
-    print_listed(&names, json, |name| {
-        listing.entries.get(name).map(|e| Listed {
+    // Names (and for --json the non-secret fields) only: no secret is decoded to list them.
+    if !json {
+        let listing = store.load_listing::<Checked>(&identity)?;
+        let names = select(&listing, pattern, store.path())?;
+        return print_listed(&names, false, |_| None);
+    }
+    let listing = store.load_listing::<Summary>(&identity)?;
+    let names = select(&listing, pattern, store.path())?;
+    print_listed(&names, true, |name| {
+        listing.get(name).map(|e| Listed {
             name,
             username: &e.username,
             url: &e.url,
@@ -57,6 +42,29 @@ pub fn list(ctx: &Context, pattern: Option<&str>, json: bool) -> Result<()> {
             updated: &e.updated,
         })
     })
+}
+
+/// The names `pattern` selects (all without one), sorted; none is an error naming the nearest.
+fn select<'a, E>(
+    listing: &'a Listing<E>,
+    pattern: Option<&str>,
+    vault: &Path,
+) -> Result<Vec<&'a str>> {
+    let Some(pattern) = pattern else {
+        return Ok(listing.names().collect());
+    };
+    let selection = Selection::parse(pattern);
+    let names: Vec<&str> = listing
+        .names()
+        .filter(|name| selection.matches(name))
+        .collect();
+    if names.is_empty() {
+        return Err(match selection {
+            Selection::Name(name) => Error::no_entry(&name, vault, listing.names()),
+            _ => no_match(pattern, vault),
+        });
+    }
+    Ok(names)
 }
 
 pub fn find(ctx: &Context, text: &str, json: bool) -> Result<()> {

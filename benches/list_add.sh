@@ -7,7 +7,9 @@
 # checked before anything is parsed and a new one made on every save. Each `add` starts from a
 # fresh copy of that vault (hyperfine --prepare) and writes its .bak and the new file with fsync.
 # Prints a markdown table. Needs ../shared/bench, hyperfine, rage.
-# `bash benches/list_add.sh`; RUNS, NS and VAULT_BIN pass through.
+# `bash benches/list_add.sh`; RUNS, NS and VAULT_BIN pass through. BASE_BIN (another build of
+# vault, e.g. the one before a change) adds its times and ratios, on the same files in the same
+# runs: the signed vault is the one VAULT_BIN writes.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -28,11 +30,24 @@ mkdir -p "$cfg"
 writer=$(XDG_CONFIG_HOME=$cfg "$vault_bin" trust show --identity "$key" | grep -o 'vaultw1[a-z0-9]*' | head -1)
 XDG_CONFIG_HOME=$cfg "$vault_bin" trust add "$writer" --name bench --identity "$key" >/dev/null 2>&1
 
+base_bin=${BASE_BIN:-}
 median() { python3 -c "import json,statistics,sys;r=json.load(open(sys.argv[1]))['results'];print(' '.join(f'{statistics.median(x[\"times\"])*1000:.2f}' for x in r))" "$1"; }
-row() { python3 -c "import sys;w,k,n,a,v=sys.argv[1:];print(f'| {w} | {k} | {n} | {a} | {v} | {float(v)/float(a):.2f}x |')" "$@"; }
+# | what | vault | N | rage | vault | ratio | (base | ratio) |
+row() {
+    python3 -c "
+import sys
+w, k, n, a, v, *b = sys.argv[1:]
+cells = [w, k, n, a, v, f'{float(v)/float(a):.2f}x'] + ([b[0], f'{float(b[0])/float(a):.2f}x'] if b else [])
+print('| ' + ' | '.join(cells) + ' |')" "$@"
+}
 
-echo "| what | vault | N | rage ms | vault ms | ratio to rage |"
-echo "|---|---|---:|---:|---:|---:|"
+if [ -n "$base_bin" ]; then
+    echo "| what | vault | N | rage ms | vault ms | ratio to rage | base ms | base ratio |"
+    echo "|---|---|---:|---:|---:|---:|---:|---:|"
+else
+    echo "| what | vault | N | rage ms | vault ms | ratio to rage |"
+    echo "|---|---|---:|---:|---:|---:|"
+fi
 for n in $NS; do
     hand="$VBENCH_DIR/age/n$n/vault.age"
     signed="$work/n$n.age"
@@ -41,19 +56,21 @@ for n in $NS; do
     # list: hand-made (no anchors: nothing to check) and signed (checked before it is read).
     for kind in hand-made signed; do
         if [ "$kind" = signed ]; then file=$signed; env_cfg=$cfg; else file=$hand; env_cfg="$work/none"; fi
+        cmds=("$rage_bin -d -i $key -o /dev/null $file" "$vault_bin list --vault $file --identity $key")
+        [ -n "$base_bin" ] && cmds+=("$base_bin list --vault $file --identity $key")
         XDG_CONFIG_HOME=$env_cfg hyperfine -N -w 2 -r "$RUNS" --export-json "$work/t.json" \
-            "$rage_bin -d -i $key -o /dev/null $file" \
-            "$vault_bin list --vault $file --identity $key" >/dev/null 2>&1
-        read -r t_rage t_vault < <(median "$work/t.json")
-        row "list" "$kind" "$n" "$t_rage" "$t_vault"
+            "${cmds[@]}" >/dev/null 2>&1
+        # shellcheck disable=SC2046
+        row "list" "$kind" "$n" $(median "$work/t.json")
     done
     # add: into a fresh copy of the signed vault each run; the peer decrypts and re-encrypts it.
     copy="$work/add.age"
     printf 'bench-password\n' >"$work/pw"
+    cmds=("$rage_bin -d -i $key $copy | $rage_bin -e -r $recipient -o $work/out.age"
+        "$vault_bin add bench/new-entry --vault $copy --identity $key < $work/pw")
+    [ -n "$base_bin" ] && cmds+=("$base_bin add bench/new-entry --vault $copy --identity $key < $work/pw")
     XDG_CONFIG_HOME=$cfg hyperfine -w 2 -r "$RUNS" --export-json "$work/t.json" \
-        --prepare "cp $signed $copy; rm -f $copy.bak" \
-        "$rage_bin -d -i $key $copy | $rage_bin -e -r $recipient -o $work/out.age" \
-        "$vault_bin add bench/new-entry --vault $copy --identity $key < $work/pw" >/dev/null 2>&1
-    read -r t_rage t_vault < <(median "$work/t.json")
-    row "add" "signed" "$n" "$t_rage" "$t_vault"
+        --prepare "cp $signed $copy; rm -f $copy.bak" "${cmds[@]}" >/dev/null 2>&1
+    # shellcheck disable=SC2046
+    row "add" "signed" "$n" $(median "$work/t.json")
 done

@@ -238,33 +238,258 @@ impl Document {
     }
 
     pub fn parse(plaintext: &[u8]) -> Result<Document, ParseError> {
-        match serde_json::from_slice::<Document>(plaintext) {
-            Ok(doc) if doc.format > FORMAT => Err(ParseError::TooNew(doc.format)),
-            Ok(doc) if doc.format == 0 => {
-                Err(ParseError::Invalid("format 0 is not a format".into()))
-            }
-            Ok(doc) => Ok(doc),
-            // A newer format may be shaped differently: say it is newer, not that it is broken.
-            Err(err) => match probe_format(plaintext) {
-                Some(found) if found > FORMAT => Err(ParseError::TooNew(found)),
-                _ => Err(ParseError::Invalid(describe_json_error(&err))),
-            },
-        }
+        parse_checked(plaintext, |doc: &Document| doc.format)
     }
 
-    /// The document as pretty JSON, in a buffer that is wiped when dropped.
+    /// The document as compact JSON (one pass, no indentation to write, hash and encrypt), in
+    /// a buffer that is wiped when dropped.
     pub fn to_json(&self, size_hint: usize) -> Zeroizing<Vec<u8>> {
+        self.to_json_buf(size_hint).into_inner()
+    }
+
+    /// [`Document::to_json`] in locked pages of its own, sized for about `size_hint` bytes:
+    /// the one buffer a save signs in place and encrypts.
+    pub fn to_json_buf(&self, size_hint: usize) -> SecretBuf {
         let mut buf = SecretBuf::with_capacity(size_hint + size_hint / 8 + 4096);
         // Writing to memory cannot fail, and every map key here is a string.
-        if serde_json::to_writer_pretty(&mut buf, self).is_ok() {
+        if serde_json::to_writer(&mut buf, self).is_ok() {
             std::io::Write::write_all(&mut buf, b"\n").ok();
         }
-        buf.into_inner()
+        buf
     }
 
     pub fn entry(&self, name: &str) -> Option<&Entry> {
         self.entries.get(name)
     }
+}
+
+/// A plaintext read as `T`, with the format rules every reading of a document shares: a newer
+/// format is refused (even when shaped differently), format 0 is not a format.
+fn parse_checked<T: de::DeserializeOwned>(
+    plaintext: &[u8],
+    format: impl Fn(&T) -> u64,
+) -> Result<T, ParseError> {
+    match serde_json::from_slice::<T>(plaintext) {
+        Ok(doc) if format(&doc) > FORMAT => Err(ParseError::TooNew(format(&doc))),
+        Ok(doc) if format(&doc) == 0 => Err(ParseError::Invalid("format 0 is not a format".into())),
+        Ok(doc) => Ok(doc),
+        // A newer format may be shaped differently: say it is newer, not that it is broken.
+        Err(err) => match probe_format(plaintext) {
+            Some(found) if found > FORMAT => Err(ParseError::TooNew(found)),
+            _ => Err(ParseError::Invalid(describe_json_error(&err))),
+        },
+    }
+}
+
+/// The entries of a document by name, sorted, each read as `E`: [`Summary`] (the non-secret
+/// fields `list --json` shows) or [`Checked`] (nothing kept: `list`). Read as strictly as
+/// [`Document::parse`] reads the whole (it refuses exactly the documents that refuses: duplicate
+/// keys at any depth, wrong types, a newer format), but no secret is kept: passwords, notes,
+/// TOTP keys and field values are checked to be strings and dropped as they are read.
+#[derive(Debug)]
+pub struct Listing<E> {
+    entries: Vec<(String, E)>,
+}
+
+/// An entry's non-secret fields.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Summary {
+    pub username: String,
+    pub url: String,
+    /// The names of the entry's own fields, sorted.
+    #[serde(deserialize_with = "field_names")]
+    pub fields: Vec<String>,
+    pub tags: Vec<String>,
+    pub created: String,
+    pub updated: String,
+    #[serde(rename = "id")]
+    _id: Unkept,
+    #[serde(rename = "password")]
+    _password: Unkept,
+    #[serde(rename = "notes")]
+    _notes: Unkept,
+    #[serde(rename = "totp")]
+    _totp: Unkept,
+    #[serde(rename = "history")]
+    _history: Vec<PastPassword>,
+    #[serde(flatten)]
+    _extra: Extra,
+}
+
+/// An entry checked as [`Entry`] is read, and nothing of it kept.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(default)]
+pub struct Checked {
+    #[serde(rename = "username")]
+    _username: Unkept,
+    #[serde(rename = "url")]
+    _url: Unkept,
+    #[serde(rename = "fields", deserialize_with = "field_names")]
+    _fields: Vec<String>,
+    #[serde(rename = "tags")]
+    _tags: Vec<Unkept>,
+    #[serde(rename = "created")]
+    _created: Unkept,
+    #[serde(rename = "updated")]
+    _updated: Unkept,
+    #[serde(rename = "id")]
+    _id: Unkept,
+    #[serde(rename = "password")]
+    _password: Unkept,
+    #[serde(rename = "notes")]
+    _notes: Unkept,
+    #[serde(rename = "totp")]
+    _totp: Unkept,
+    #[serde(rename = "history")]
+    _history: Vec<PastPassword>,
+    #[serde(flatten)]
+    _extra: Extra,
+}
+
+impl<E: de::DeserializeOwned> Listing<E> {
+    pub fn parse(plaintext: &[u8]) -> Result<Listing<E>, ParseError> {
+        /// The document's shape, member for member as [`Document`] has it.
+        #[derive(Deserialize)]
+        #[serde(bound(deserialize = "E: de::DeserializeOwned"))]
+        struct Shape<E> {
+            #[serde(default = "current_format")]
+            format: u64,
+            #[serde(default, rename = "recipients")]
+            _recipients: Vec<Recipient>,
+            #[serde(deserialize_with = "named")]
+            entries: Vec<(String, E)>,
+            #[serde(default, rename = "derived", deserialize_with = "strict_map")]
+            _derived: BTreeMap<String, String>,
+            #[serde(default, rename = "deleted", deserialize_with = "strict_map")]
+            _deleted: BTreeMap<String, String>,
+            #[serde(default, rename = "conflicts")]
+            _conflicts: Vec<Conflict>,
+            #[serde(flatten)]
+            _extra: Extra,
+        }
+        parse_checked(plaintext, |shape: &Shape<E>| shape.format).map(|shape| Listing {
+            entries: shape.entries,
+        })
+    }
+}
+
+impl<E> Listing<E> {
+    /// The names, sorted.
+    pub fn names(&self) -> impl Iterator<Item = &str> {
+        self.entries.iter().map(|(name, _)| name.as_str())
+    }
+
+    pub fn get(&self, name: &str) -> Option<&E> {
+        self.entries
+            .binary_search_by(|(n, _)| n.as_str().cmp(name))
+            .ok()
+            .map(|at| &self.entries[at].1)
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// A JSON object as (key, value) pairs sorted by key, refusing a key that appears twice (at
+/// the second, as [`strict_map`] does). Keys that arrive sorted (as vault writes them) are
+/// checked against the one before; from the first out of order on, against hashes of all.
+fn named<'de, D, V>(deserializer: D) -> Result<Vec<(String, V)>, D::Error>
+where
+    D: Deserializer<'de>,
+    V: Deserialize<'de>,
+{
+    use std::collections::HashSet;
+    use std::hash::BuildHasher;
+
+    struct Named<V>(PhantomData<V>);
+
+    impl<'de, V: Deserialize<'de>> Visitor<'de> for Named<V> {
+        type Value = Vec<(String, V)>;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("an object")
+        }
+
+        fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
+            let mut named: Vec<(String, V)> = Vec::new();
+            let state = std::collections::hash_map::RandomState::new();
+            // Hashes of every key so far, once one came out of order.
+            let mut hashes: Option<HashSet<u64>> = None;
+            while let Some(key) = access.next_key::<String>()? {
+                let repeated = match (&mut hashes, named.last()) {
+                    (None, None) => false,
+                    (None, Some((last, _))) if key.as_str() > last.as_str() => false,
+                    (None, Some((last, _))) if key == *last => true,
+                    (slot, _) => {
+                        let set = slot.get_or_insert_with(|| {
+                            named.iter().map(|(n, _)| state.hash_one(n)).collect()
+                        });
+                        !set.insert(state.hash_one(&key)) && named.iter().any(|(n, _)| *n == key)
+                    }
+                };
+                // The value first, as a map reads it: its own error comes before the repeat.
+                let value = access.next_value()?;
+                if repeated {
+                    return Err(duplicate_key(&key));
+                }
+                named.push((key, value));
+            }
+            if hashes.is_some() {
+                named.sort_unstable_by(|(a, _), (b, _)| a.cmp(b));
+            }
+            Ok(named)
+        }
+    }
+
+    deserializer.deserialize_map(Named(PhantomData))
+}
+
+/// A string that is checked to be one and not kept (a secret a listing has no use for): what
+/// `String` accepts, nothing else. An owned copy the parser had to make is wiped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+struct Unkept;
+
+impl<'de> Deserialize<'de> for Unkept {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct UnkeptVisitor;
+
+        impl Visitor<'_> for UnkeptVisitor {
+            type Value = Unkept;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+
+            fn visit_str<E: de::Error>(self, _v: &str) -> Result<Unkept, E> {
+                Ok(Unkept)
+            }
+
+            fn visit_string<E: de::Error>(self, mut v: String) -> Result<Unkept, E> {
+                v.zeroize();
+                Ok(Unkept)
+            }
+
+            fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Unkept, E> {
+                std::str::from_utf8(v)
+                    .map(|_| Unkept)
+                    .map_err(|_| E::invalid_type(de::Unexpected::Other("bytes"), &self))
+            }
+        }
+
+        deserializer.deserialize_string(UnkeptVisitor)
+    }
+}
+
+/// The keys of an entry's `fields`, each value checked to be a string and not kept; a key
+/// twice refused, as the entry's own map refuses it.
+fn field_names<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Vec<String>, D::Error> {
+    strict_map::<D, Unkept>(deserializer).map(|map| map.into_keys().collect())
 }
 
 impl Entry {
@@ -674,6 +899,127 @@ mod tests {
                 Ok(_) => panic!("{json}: accepted"),
             }
         }
+    }
+
+    /// The listing agrees with the full parse: the same names and non-secret fields, or the
+    /// same refusal.
+    fn listing_agrees(json: &str) -> Option<Listing<Summary>> {
+        let full = parse(json);
+        let listed = Listing::<Summary>::parse(json.as_bytes());
+        let checked = Listing::<Checked>::parse(json.as_bytes());
+        match (&full, &listed, &checked) {
+            (Ok(doc), Ok(listing), Ok(names)) => {
+                assert!(
+                    doc.entries.keys().map(String::as_str).eq(listing.names()),
+                    "{json}"
+                );
+                assert!(
+                    doc.entries.keys().map(String::as_str).eq(names.names()),
+                    "{json}"
+                );
+                for (name, entry) in &doc.entries {
+                    let summary = listing.get(name).unwrap();
+                    assert_eq!(entry.username, summary.username, "{json}");
+                    assert_eq!(entry.url, summary.url, "{json}");
+                    assert_eq!(entry.tags, summary.tags, "{json}");
+                    assert!(entry.fields.keys().eq(summary.fields.iter()), "{json}");
+                    assert_eq!(entry.created, summary.created, "{json}");
+                    assert_eq!(entry.updated, summary.updated, "{json}");
+                }
+            }
+            (Err(a), Err(b), Err(c)) => {
+                assert_eq!(a, b, "{json}");
+                assert_eq!(a, c, "{json}");
+            }
+            _ => panic!("{json}: full {full:?}, listing {listed:?}, names {checked:?}"),
+        }
+        listed.ok()
+    }
+
+    #[test]
+    fn a_listing_reads_what_the_full_parse_reads_and_refuses_what_it_refuses() {
+        let listing = listing_agrees(
+            r#"{"format": 1, "recipients": [{"name": "op", "key": "age1x", "added": "today"}],
+            "entries": {"b": {"username": "u", "password": "hunter2", "url": "https://b",
+                "notes": "hunter3", "totp": "hunter4", "fields": {"pin": "hunter5", "a": ""},
+                "tags": ["x", "y"], "created": "t0", "updated": "t1", "id": "01",
+                "history": [{"password": "hunter6", "until": "t", "why": "rotated"}],
+                "passkey": {"id": "ABC", "digits": 6}},
+                "a": {}, "c\u00e9": {"password": "\u0068unter7"}},
+            "deleted": {"x": "t"}, "derived": {"job": "00"},
+            "conflicts": [{"id": "01", "name": "b", "fields": ["password"], "at": "t",
+                "theirs": {"name": "b", "entry": {"password": "hunter8"}}}],
+            "settings": {"theme": "dark"}, "signature": {"writer": "w", "sig": "s"}}"#,
+        )
+        .unwrap();
+        let b = listing.get("b").unwrap();
+        assert_eq!(b.fields, ["a", "pin"]);
+        assert_eq!(b.tags, ["x", "y"]);
+        let shown = format!("{listing:?}");
+        assert!(
+            shown.contains("https://b") && !shown.contains("hunter"),
+            "{shown}"
+        );
+        let names = listing_agrees(r#"{"entries": {"m": {}, "b": {}, "z": {}, "a": {}}}"#);
+        assert!(names.unwrap().names().eq(["a", "b", "m", "z"]));
+        for json in [
+            r#"{"entries": {"a": {}, "a": {}}}"#,
+            r#"{"entries": {"a": {}, "b": {}, "b": {}}}"#,
+            r#"{"entries": {"b": {}, "a": {}, "b": {}}}"#,
+            r#"{"entries": {"b": {}, "a": {}, "c": {}, "a": {}}}"#,
+            r#"{"entries": {"a": {}, "a": {"password": 1}}}"#,
+            r#"{"entries": {"a": {"password": "x", "password": "y"}}}"#,
+            r#"{"entries": {"a": {"fields": {"pin": "1", "pin": "2"}}}}"#,
+            r#"{"entries": {"a": {"custom": {"k": 1, "k": 2}}}}"#,
+            r#"{"entries": {"a": {"custom": [{"k": 1, "k": 2}]}}}"#,
+            r#"{"entries": {"a": {"history": [{"password": "1", "x": {"k": 1, "k": 2}}]}}}"#,
+            r#"{"entries": {"a": {"custom": 1, "custom": 2}}}"#,
+            r#"{"entries": {}, "entries": {}}"#,
+            r#"{"entries": {}, "x": 1, "x": 2}"#,
+            r#"{"entries": {}, "recipients": [{"name": "a", "key": "k", "k": 1, "k": 2}]}"#,
+            r#"{"entries": {}, "deleted": {"i": "t", "i": "t"}}"#,
+            r#"{"entries": {"a": {"password": ["hunter2"]}}}"#,
+            r#"{"entries": {"a": {"password": null}}}"#,
+            r#"{"entries": {"a": {"password": 12345678}}}"#,
+            r#"{"entries": {"a": {"notes": {}}}}"#,
+            r#"{"entries": {"a": {"totp": true}}}"#,
+            r#"{"entries": {"a": {"id": 1}}}"#,
+            r#"{"entries": {"a": {"fields": {"pin": 1}}}}"#,
+            r#"{"entries": {"a": {"fields": []}}}"#,
+            r#"{"entries": {"a": {"tags": "x"}}}"#,
+            r#"{"entries": {"a": {"history": [{"password": 1}]}}}"#,
+            r#"{"entries": {"a": {"password": "x",}}}"#,
+            r#"{"entries": {"a": {}}"#,
+            r#"{"entries": {}} trailing"#,
+            r#"{"entries": []}"#,
+            r#"{"recipients": []}"#,
+            r#"{"format": 2, "entries": {}}"#,
+            r#"{"format": 3, "entries": []}"#,
+            r#"{"format": 0, "entries": {}}"#,
+            r#"{"format": "1", "entries": {}}"#,
+            r"[]",
+            "",
+        ] {
+            assert!(listing_agrees(json).is_none(), "{json}: accepted");
+        }
+        let err = Listing::<Checked>::parse(br#"{"entries": {"a": {"password": ["hunter2"]}}}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn a_saved_document_is_one_line_of_json_that_reads_back_the_same() {
+        let json = r#"{"format": 1, "recipients": [{"name": "op", "key": "age1x"}],
+            "entries": {"b": {"password": "p\"w\n", "fields": {"k": "v"}, "x": [1, 2.5]},
+                "a": {"tags": ["t"]}}, "settings": {"theme": "dark"}}"#;
+        let doc = parse(json).unwrap();
+        let out = doc.to_json(0);
+        assert!(out.ends_with(b"}\n"));
+        assert!(!out[..out.len() - 1].contains(&b'\n'), "one line");
+        assert_eq!(Document::parse(&out).unwrap(), doc);
+        let value: Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(value, serde_json::to_value(&doc).unwrap());
     }
 
     #[test]

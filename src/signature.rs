@@ -216,6 +216,24 @@ pub fn seal(json: &[u8], signer: &dyn Signer) -> Result<Zeroizing<Vec<u8>>> {
     Ok(out)
 }
 
+/// [`seal`] in place: the signature member replaces the closing brace of the JSON in `buf`, so
+/// the document is never copied.
+pub fn seal_in_place(buf: &mut SecretBuf, signer: &dyn Signer) -> Result<()> {
+    let head_len = {
+        let body = trim_end(buf);
+        trim_end(body.strip_suffix(b"}").unwrap_or(body)).len()
+    };
+    let sig = signer.sign(&digest(&buf[..head_len]))?;
+    let member = format!(
+        ",\n  \"{MEMBER}\": {{\"writer\": \"{}\", \"sig\": \"{}\"}}\n}}\n",
+        signer.id(),
+        BASE64.encode(sig)
+    );
+    buf.truncate(head_len);
+    buf.extend_from_slice(member.as_bytes());
+    Ok(())
+}
+
 /// What a writer key signs (with a context of its own): the digest of the document, so the
 /// signature costs one hash pass however large the vault is.
 fn digest(signed: &[u8]) -> Digest {
@@ -250,6 +268,18 @@ mod tests {
 
     fn doc() -> &'static [u8] {
         b"{\n  \"format\": 1,\n  \"entries\": {\n    \"bank\": {\"password\": \"pw\"}\n  }\n}\n"
+    }
+
+    #[test]
+    fn sealing_in_place_gives_the_bytes_seal_gives() {
+        let key = WriterKey::generate();
+        for json in [doc(), b"{\"entries\":{}}\n", b"{\"entries\":{}}"] {
+            let mut buf = SecretBuf::with_capacity(0);
+            buf.extend_from_slice(json);
+            seal_in_place(&mut buf, &key).unwrap();
+            assert_eq!(&buf[..], &seal(json, &key).unwrap()[..]);
+            assert!(matches!(split(&buf).verify(), Signed::By(_)));
+        }
     }
 
     #[test]

@@ -10,17 +10,19 @@ use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use serde::de::DeserializeOwned;
+
 use crate::atomic::{self, Mode};
 use crate::change::Change;
 use crate::crypto::{self, AgeRecipient, DecryptFailure, Decrypting};
 use crate::secret::SecretBuf;
 
 use crate::derived;
-use crate::document::{Document, Entry, ParseError, Recipient};
+use crate::document::{Document, Entry, Listing, ParseError, Recipient};
 use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::os;
-use crate::scan::{self, Keep, Scan};
+use crate::scan::{self, Feed as _, Keep, Scan};
 use crate::signature::{self, Signed, Verifier};
 use crate::trust::Refusal;
 
@@ -71,6 +73,42 @@ impl Store {
         let plaintext = self.read_plaintext(identity)?;
         self.open_plaintext(&plaintext, identity, Check::Read)
             .map(|opened| opened.doc)
+    }
+
+    /// The entries' names, each read as `E` (see [`Listing`]), as [`Store::load`] would find
+    /// them (the same signer check first, the same documents refused), without keeping any
+    /// secret: what `list` needs. Takes no lock and never writes.
+    pub fn load_listing<E: DeserializeOwned>(&self, identity: &Identity) -> Result<Listing<E>> {
+        let (plaintext, signed) = self.read_plaintext_streamed(identity)?;
+        self.check(identity, Check::Read, &signed)?;
+        Listing::parse(&plaintext).map_err(|err| self.invalid(err))
+    }
+
+    /// The whole plaintext this identity reads, as [`Store::read_plaintext`] finds it, decrypted
+    /// chunk by chunk into one buffer (a large file on a thread of its own, no copy of the
+    /// ciphertext held), and who signed it, hashed as it arrives; when the identity has no
+    /// anchors nothing depends on the signer, and it is not hashed (`Unsigned`).
+    fn read_plaintext_streamed(&self, identity: &Identity) -> Result<(SecretBuf, Signed)> {
+        let (path, mut feed, size) = self.plaintext_feed(identity)?;
+        let mut verifier = identity.trust().has_anchors().then(Verifier::default);
+        // The plaintext is shorter than the ciphertext: the buffer is never reallocated.
+        let mut plaintext = SecretBuf::with_capacity(usize::try_from(size).unwrap_or(0));
+        let mut used = SecretBuf::with_capacity(0);
+        while let Some(chunk) = feed.next(used) {
+            if let Some(verifier) = &mut verifier {
+                verifier.update(&chunk);
+            }
+            plaintext.extend_from_slice(&chunk);
+            used = chunk;
+        }
+        if let Some(failure) = feed.failure() {
+            return Err(Error::VaultUnreadable {
+                path,
+                reason: failure.describe().into(),
+            });
+        }
+        let signed = verifier.map_or(Signed::Unsigned, Verifier::finish);
+        Ok((plaintext, signed))
     }
 
     /// The vault as it is and who signed it, whatever this identity trusts: for showing a
@@ -193,7 +231,7 @@ impl Store {
         let anchors = identity.trust().has_anchors();
         let mut keep = Keep::Order;
         loop {
-            let (path, mut feed) = self.plaintext_feed(identity)?;
+            let (path, mut feed, _) = self.plaintext_feed(identity)?;
             let mut verifier = anchors.then(Verifier::default);
             let scan = match &mut verifier {
                 Some(verifier) => scan::find_entry(&mut feed, verifier, name, keep),
@@ -240,12 +278,12 @@ impl Store {
     }
 
     /// The plaintext this identity reads, as [`Store::read_plaintext`] finds it, opened for
-    /// reading chunk by chunk; with the path of the file it comes from.
-    fn plaintext_feed(&self, identity: &Identity) -> Result<(PathBuf, Decrypting)> {
+    /// reading chunk by chunk; with the path of the file it comes from and that file's size.
+    fn plaintext_feed(&self, identity: &Identity) -> Result<(PathBuf, Decrypting, u64)> {
         if let Some((path, ciphertext)) = derived::find_for(&self.real_path(), identity) {
             let size = ciphertext.len() as u64;
             match crypto::decrypt_stream(io::Cursor::new(ciphertext), size, identity.keys()) {
-                Ok(feed) => return Ok((path, feed)),
+                Ok(feed) => return Ok((path, feed, size)),
                 Err(DecryptFailure::NoMatch) => {}
                 Err(failure) => {
                     return Err(Error::VaultUnreadable {
@@ -257,7 +295,7 @@ impl Store {
         }
         let (file, size) = self.open_file()?;
         crypto::decrypt_stream(file, size, identity.keys())
-            .map(|feed| (self.path.clone(), feed))
+            .map(|feed| (self.path.clone(), feed, size))
             .map_err(|failure| self.decrypt_failure(identity, failure))
     }
 
@@ -528,9 +566,8 @@ fn seal_and_encrypt(
     recipients: &[AgeRecipient],
     size_hint: usize,
 ) -> Result<Vec<u8>> {
-    let json = doc.to_json(size_hint);
-    let plaintext = signature::seal(&json, identity.signer()?.as_ref())?;
-    drop(json);
+    let mut plaintext = doc.to_json_buf(size_hint);
+    signature::seal_in_place(&mut plaintext, identity.signer()?.as_ref())?;
     crypto::encrypt(&plaintext, recipients)
         .map_err(|failure| Error::encrypting("the vault", failure))
 }

@@ -9,7 +9,9 @@ use serde::Serialize;
 use super::args::{EditArgs, EntryFields};
 use super::{Context, Prompting, output, prompt};
 use vault::change::{Change, check_name};
-use vault::document::{Document, Entry, timestamp_now, validate_field_name, validate_tag};
+use vault::document::{
+    Checked, Document, Entry, Listing, Summary, timestamp_now, validate_field_name, validate_tag,
+};
 use vault::error::{Error, Result};
 use vault::generate;
 use vault::otp;
@@ -21,29 +23,48 @@ use zeroize::Zeroizing;
 pub fn list(ctx: &Context, pattern: Option<&str>, json: bool) -> Result<()> {
     let identity = ctx.identity(Prompting::IfTerminal)?;
     let store = ctx.store()?;
-    let doc = store.load(&identity)?;
-    let names: Vec<&str> = match pattern {
-        None => doc.entries.keys().map(String::as_str).collect(),
-        Some(pattern) => {
-            let selection = Selection::parse(pattern);
-            let names: Vec<&str> = doc
-                .entries
-                .keys()
-                .map(String::as_str)
-                .filter(|name| selection.matches(name))
-                .collect();
-            if names.is_empty() {
-                return Err(match selection {
-                    Selection::Name(name) => {
-                        Error::no_entry(&name, store.path(), doc.entries.keys().map(String::as_str))
-                    }
-                    _ => no_match(pattern, store.path()),
-                });
-            }
-            names
-        }
+    // Names (and for --json the non-secret fields) only: no secret is decoded to list them.
+    if !json {
+        let listing = store.load_listing::<Checked>(&identity)?;
+        let names = select(&listing, pattern, store.path())?;
+        return print_listed(&names, false, |_| None);
+    }
+    let listing = store.load_listing::<Summary>(&identity)?;
+    let names = select(&listing, pattern, store.path())?;
+    print_listed(&names, true, |name| {
+        listing.get(name).map(|e| Listed {
+            name,
+            username: &e.username,
+            url: &e.url,
+            tags: &e.tags,
+            fields: e.fields.iter().map(String::as_str).collect(),
+            created: &e.created,
+            updated: &e.updated,
+        })
+    })
+}
+
+/// The names `pattern` selects (all without one), sorted; none is an error naming the nearest.
+fn select<'a, E>(
+    listing: &'a Listing<E>,
+    pattern: Option<&str>,
+    vault: &Path,
+) -> Result<Vec<&'a str>> {
+    let Some(pattern) = pattern else {
+        return Ok(listing.names().collect());
     };
-    print_names(&doc, &names, json)
+    let selection = Selection::parse(pattern);
+    let names: Vec<&str> = listing
+        .names()
+        .filter(|name| selection.matches(name))
+        .collect();
+    if names.is_empty() {
+        return Err(match selection {
+            Selection::Name(name) => Error::no_entry(&name, vault, listing.names()),
+            _ => no_match(pattern, vault),
+        });
+    }
+    Ok(names)
 }
 
 pub fn find(ctx: &Context, text: &str, json: bool) -> Result<()> {
@@ -57,29 +78,22 @@ pub fn find(ctx: &Context, text: &str, json: bool) -> Result<()> {
     print_names(&doc, &names, json)
 }
 
+/// What `--json` lists of an entry: its non-secret fields.
+#[derive(Serialize)]
+struct Listed<'a> {
+    name: &'a str,
+    username: &'a str,
+    url: &'a str,
+    tags: &'a [String],
+    fields: Vec<&'a str>,
+    created: &'a str,
+    updated: &'a str,
+}
+
 /// Names one a line, or with `json` an array of their non-secret fields, in the order given.
 fn print_names(doc: &Document, names: &[&str], json: bool) -> Result<()> {
-    #[derive(Serialize)]
-    struct Listed<'a> {
-        name: &'a str,
-        username: &'a str,
-        url: &'a str,
-        tags: &'a [String],
-        fields: Vec<&'a str>,
-        created: &'a str,
-        updated: &'a str,
-    }
-    if !json {
-        let mut text = String::new();
-        for name in names {
-            let _ = writeln!(text, "{}", output::printable(name));
-        }
-        return output::stdout(text.as_bytes());
-    }
-    let listed: Vec<Listed> = names
-        .iter()
-        .filter_map(|name| doc.entries.get(*name).map(|e| (*name, e)))
-        .map(|(name, e)| Listed {
+    print_listed(names, json, |name| {
+        doc.entries.get(name).map(|e| Listed {
             name,
             username: &e.username,
             url: &e.url,
@@ -88,7 +102,24 @@ fn print_names(doc: &Document, names: &[&str], json: bool) -> Result<()> {
             created: &e.created,
             updated: &e.updated,
         })
-        .collect();
+    })
+}
+
+/// Names one a line, or with `json` an array of what `listed` gives for each, in the order
+/// given.
+fn print_listed<'a>(
+    names: &[&'a str],
+    json: bool,
+    listed: impl Fn(&'a str) -> Option<Listed<'a>>,
+) -> Result<()> {
+    if !json {
+        let mut text = String::with_capacity(names.iter().map(|n| n.len() + 1).sum());
+        for name in names {
+            let _ = writeln!(text, "{}", output::printable(name));
+        }
+        return output::stdout(text.as_bytes());
+    }
+    let listed: Vec<Listed> = names.iter().filter_map(|name| listed(name)).collect();
     // Escaped for the terminal it may land on; `jq` still reads the exact names back.
     let mut json = Vec::new();
     text::write_json(&mut json, &listed).map_err(|_| Error::other("cannot format the list"))?;

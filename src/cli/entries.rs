@@ -255,8 +255,9 @@ pub fn add(
     check_field_options(fields, &[], &[])?;
     let identity = ctx.identity(Prompting::IfTerminal)?;
     let store = ctx.store()?;
-    // Refuse a taken name before asking for a password that would be thrown away.
-    if store.load_entry(&identity, &name)?.is_some() {
+    // Refuse a taken name before asking for a password that would be thrown away; with no one
+    // to ask, the save refuses it just the same, without a read of its own.
+    if std::io::stdin().is_terminal() && store.load_entry(&identity, &name)?.is_some() {
         return Err(Error::EntryExists(name));
     }
     let password = match generate {

@@ -742,3 +742,51 @@ fn a_plugin_asks_for_its_pin_in_a_dialog() {
     pane.keys(&["Escape"]);
     pane.wait_for("EXITED rc=0");
 }
+
+#[test]
+fn a_merge_conflict_is_listed_and_settled_with_theirs() {
+    let s = Sandbox::init();
+    // What `vault git merge-driver` leaves when both sides changed one password: ours in the
+    // entry, theirs recorded beside it.
+    let json = serde_json::json!({
+        "recipients": [{"name": "operator", "key": age_keygen_y(&s.key())}],
+        "entries": {
+            "bank": {"id": "b1", "username": "dustin", "password": "ours-pw",
+                     "updated": "2026-11-01T00:00:00Z"},
+            "mail": {"id": "m1", "password": "mail-pw"}
+        },
+        "conflicts": [{
+            "id": "b1", "name": "bank", "fields": ["password"], "at": "2026-11-02T00:00:00Z",
+            "theirs": {"name": "bank", "entry": {"id": "b1", "username": "dustin",
+                       "password": "theirs-pw", "updated": "2026-11-01T12:00:00Z"}}
+        }]
+    });
+    s.write_signed_vault(&json.to_string(), &s.own_writer_key());
+    let listed = stdout_of(&s.vault(&["conflicts"]).assert().success());
+    assert!(listed.contains("bank"), "{listed}");
+
+    let pane = Pane::start(&s, "");
+    pane.wait_for("1 conflict");
+    pane.keys(&["C"]);
+    let screen = pane.wait_for("merge conflicts");
+    assert!(
+        screen.contains("bank") && screen.contains("password"),
+        "{screen}"
+    );
+    assert!(!screen.contains("theirs-pw") && !screen.contains("ours-pw"));
+    pane.keys(&["t"]);
+    // Settled and saved: the window closes with the last conflict, theirs is shown.
+    let screen = pane.wait_for("1 earlier password");
+    assert!(!screen.contains("conflict"), "{screen}");
+    pane.keys(&["q"]);
+    pane.wait_for("EXITED rc=0");
+
+    assert_eq!(s.export("bank"), "theirs-pw\n");
+    let history = stdout_of(&s.vault(&["history", "bank", "--reveal"]).assert().success());
+    assert!(
+        history.contains("ours-pw"),
+        "ours goes to the history: {history}"
+    );
+    let listed = stdout_of(&s.vault(&["conflicts"]).assert().success());
+    assert!(!listed.contains("bank"), "{listed}");
+}

@@ -251,6 +251,21 @@ pub fn vault_as_user(
 /// Stops the sandbox's agent however a test ends, so none outlives the suite.
 pub struct AgentRunning<'a>(pub &'a Sandbox);
 
+impl<'a> AgentRunning<'a> {
+    /// `vault agent start` with the passphrase in `pass`, stopped again when dropped.
+    pub fn start(s: &'a Sandbox, pass: &Path) -> Self {
+        s.vault(&[
+            "agent",
+            "start",
+            "--passphrase-file",
+            pass.to_str().unwrap(),
+        ])
+        .assert()
+        .success();
+        AgentRunning(s)
+    }
+}
+
 impl Drop for AgentRunning<'_> {
     fn drop(&mut self) {
         self.0.vault(&["agent", "stop"]).output().ok();

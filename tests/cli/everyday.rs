@@ -323,15 +323,7 @@ fn completion_offers_no_names_where_reading_them_needs_a_passphrase() {
 #[test]
 fn completion_reads_names_through_a_running_agent() {
     let (s, pass) = Sandbox::with_passphrase("open sesame", &[("bank", "dustin")]);
-    s.vault(&[
-        "agent",
-        "start",
-        "--passphrase-file",
-        pass.to_str().unwrap(),
-    ])
-    .assert()
-    .success();
-    let _running = AgentRunning(&s);
+    let _running = AgentRunning::start(&s, &pass);
     // As for any command, the agent answers where no identity file is at hand.
     fs::rename(s.key(), s.path("identity.elsewhere")).unwrap();
     let (names, _) = complete_in_bash(&s, &["vault", "export", "ba"]);

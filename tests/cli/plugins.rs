@@ -183,13 +183,12 @@ read -r _; read -r _
 printf -- '-> done\n\n'
 "#;
 
-#[test]
-fn a_plugin_that_needs_a_person_fails_at_once_without_a_terminal() {
+/// [`ASKING_PLUGIN`] installed as `age-plugin-askpin` in the sandbox's `bin`, and a 0600
+/// identity file of it: the directory to put on PATH, and the identity.
+pub fn asking_plugin(s: &Sandbox) -> (PathBuf, PathBuf) {
     use std::os::unix::fs::PermissionsExt;
-    let s = Sandbox::init();
-    s.add("db", "pw-db");
     let bin = s.path("bin");
-    fs::create_dir(&bin).unwrap();
+    fs::create_dir_all(&bin).unwrap();
     let plugin = bin.join("age-plugin-askpin");
     fs::write(&plugin, ASKING_PLUGIN).unwrap();
     fs::set_permissions(&plugin, fs::Permissions::from_mode(0o755)).unwrap();
@@ -197,6 +196,14 @@ fn a_plugin_that_needs_a_person_fails_at_once_without_a_terminal() {
         .unwrap()
         .to_string();
     let id = s.private_file("askpin.txt", &format!("{identity}\n"));
+    (bin, id)
+}
+
+#[test]
+fn a_plugin_that_needs_a_person_fails_at_once_without_a_terminal() {
+    let s = Sandbox::init();
+    s.add("db", "pw-db");
+    let (bin, id) = asking_plugin(&s);
     let started = std::time::Instant::now();
     let out = s
         .vault(&["export", "db", "--identity", id.to_str().unwrap()])

@@ -270,15 +270,7 @@ fn add_and_delete_keep_what_the_cli_wrote_meanwhile() {
 #[test]
 fn a_running_agent_opens_it_without_a_passphrase() {
     let (s, pass) = sandbox();
-    s.vault(&[
-        "agent",
-        "start",
-        "--passphrase-file",
-        pass.to_str().unwrap(),
-    ])
-    .assert()
-    .success();
-    let _running = AgentRunning(&s);
+    let _running = AgentRunning::start(&s, &pass);
     // No identity file where vault looks: only the agent can open the vault.
     fs::rename(s.key(), s.path("identity.elsewhere")).unwrap();
     let pane = Pane::start(&s, "");
@@ -624,15 +616,7 @@ fn the_idle_lock_says_it_closed_an_open_form() {
 #[test]
 fn with_the_key_in_an_agent_the_lock_still_asks_for_the_passphrase() {
     let (s, pass) = sandbox();
-    s.vault(&[
-        "agent",
-        "start",
-        "--passphrase-file",
-        pass.to_str().unwrap(),
-    ])
-    .assert()
-    .success();
-    let _running = AgentRunning(&s);
+    let _running = AgentRunning::start(&s, &pass);
     // The agent is asked when the named identity file is not there; a lock then wants the
     // file the agent holds, and its passphrase.
     let missing = s.path("not-here.txt");
@@ -693,34 +677,12 @@ fn an_edit_of_an_entry_changed_on_disk_asks() {
     pane.wait_for("someone-else");
 }
 
-/// A plugin that asks for a PIN, as a hardware key does, then gives up all the same (it holds
-/// no key): as in plugins.rs.
-const ASKING_PLUGIN: &str = r#"#!/bin/sh
-[ "$1" = "--age-plugin=identity-v1" ] || exit 1
-while read -r line; do
-    case "$line" in "-> done") read -r _; break ;; esac
-done
-printf -- '-> request-secret\nZW50ZXIgUElO\n'
-read -r reply; read -r _
-printf -- '-> error identity 0\nUElOIHJlcXVpcmVk\n'
-read -r _; read -r _
-printf -- '-> done\n\n'
-"#;
-
 #[test]
 fn a_plugin_asks_for_its_pin_in_a_dialog() {
-    use std::os::unix::fs::PermissionsExt;
     let s = Sandbox::init();
     s.add("db", "pw-db");
-    let bin = s.path("bin");
-    fs::create_dir(&bin).unwrap();
-    let plugin = bin.join("age-plugin-askpin");
-    fs::write(&plugin, ASKING_PLUGIN).unwrap();
-    fs::set_permissions(&plugin, fs::Permissions::from_mode(0o755)).unwrap();
-    let identity = age::plugin::Identity::default_for_plugin("askpin")
-        .unwrap()
-        .to_string();
-    let id = s.private_file("askpin.txt", &format!("{identity}\n"));
+    // The plugin of plugins.rs that asks for a PIN, as a hardware key does.
+    let (bin, id) = crate::plugins::asking_plugin(&s);
     let path = format!(
         "{}:{}",
         bin.display(),

@@ -391,7 +391,7 @@ fn merge_driver_10k_100_changes_each(bencher: Bencher) {
             let ours_doc = Store::new(&ours).load_trusted(&identity).unwrap();
             let theirs_doc = Store::new(&theirs).load_trusted(&identity).unwrap();
             let mut merged =
-                vault::merge::three_way(base_doc.as_ref(), &ours_doc, &theirs_doc, "now");
+                vault::merge::three_way(base_doc.as_ref(), ours_doc, &theirs_doc, "now");
             assert_eq!(merged.conflicts, 0);
             Store::write_copy(&mut merged.doc, &identity, &ours).unwrap();
             (dir, identity, [base, ours, theirs])

@@ -34,14 +34,27 @@ fn by_id(doc: &Document) -> BTreeMap<String, (String, &Entry)> {
         .collect()
 }
 
+/// An entry of the merged document: one of ours, moved over whole when it is done, or one
+/// made (or copied from theirs) here.
+enum Kept {
+    Ours(String),
+    Made(String, Box<Entry>),
+}
+
 /// Three-way merge. `base` is the common ancestor when one is known and trusted; without it,
-/// tombstones tell a deletion from an addition.
-pub fn three_way(base: Option<&Document>, ours: &Document, theirs: &Document, now: &str) -> Merged {
+/// tombstones tell a deletion from an addition. Ours is consumed: most entries of a merge are
+/// ours as they stand, and are moved into the result rather than copied.
+pub fn three_way(
+    base: Option<&Document>,
+    mut ours: Document,
+    theirs: &Document,
+    now: &str,
+) -> Merged {
     let empty = Document::new(Vec::new());
     let base_doc = base.unwrap_or(&empty);
-    let (b, o, t) = (by_id(base_doc), by_id(ours), by_id(theirs));
+    let (b, o, t) = (by_id(base_doc), by_id(&ours), by_id(theirs));
     let ids: BTreeSet<&String> = b.keys().chain(o.keys()).chain(t.keys()).collect();
-    let mut entries: Vec<(String, Entry)> = Vec::new();
+    let mut entries: Vec<Kept> = Vec::new();
     let mut conflicts: Vec<Conflict> = ours.conflicts.clone();
     let conflict =
         |id: &str, name: &str, fields: Vec<String>, theirs: Option<NamedEntry>| Conflict {
@@ -58,26 +71,26 @@ pub fn three_way(base: Option<&Document>, ours: &Document, theirs: &Document, no
             // Most entries of a merge changed on one side or neither: taken whole, without the
             // field-by-field work (a merge of two large vaults is mostly this).
             (Some(o), Some(t)) if same(o, t) || bv.is_some_and(|b| same(b, t)) => {
-                entries.push((o.0.clone(), o.1.clone()));
+                entries.push(Kept::Ours(o.0.clone()));
             }
             (Some(o), Some(t)) if bv.is_some_and(|b| same(b, o)) => {
-                entries.push((t.0.clone(), t.1.clone()));
+                entries.push(Kept::Made(t.0.clone(), Box::new(t.1.clone())));
             }
             (Some(o), Some(t)) => {
-                let (named, fields) = merge_entry(bv, o, t);
+                let ((name, entry), fields) = merge_entry(bv, o, t);
                 if !fields.is_empty() {
-                    conflicts.push(conflict(id, &named.0, fields, Some(named_entry(t))));
+                    conflicts.push(conflict(id, &name, fields, Some(named_entry(t))));
                 }
-                entries.push(named);
+                entries.push(Kept::Made(name, Box::new(entry)));
             }
             (Some(o), None) => match gone(bv, o, theirs.deleted.get(id)) {
                 Gone::Deleted => {}
                 // Deleted there, edited here: ours stands, their deletion is recorded.
                 Gone::DeletedAndEdited => {
                     conflicts.push(conflict(id, &o.0, vec!["deleted".into()], None));
-                    entries.push((o.0.clone(), o.1.clone()));
+                    entries.push(Kept::Ours(o.0.clone()));
                 }
-                Gone::Added => entries.push((o.0.clone(), o.1.clone())),
+                Gone::Added => entries.push(Kept::Ours(o.0.clone())),
             },
             (None, Some(t)) => match gone(bv, t, ours.deleted.get(id)) {
                 Gone::Deleted => {}
@@ -88,7 +101,7 @@ pub fn three_way(base: Option<&Document>, ours: &Document, theirs: &Document, no
                     vec!["deleted".into()],
                     Some(named_entry(t)),
                 )),
-                Gone::Added => entries.push((t.0.clone(), t.1.clone())),
+                Gone::Added => entries.push(Kept::Made(t.0.clone(), Box::new(t.1.clone()))),
             },
             (None, None) => {}
         }
@@ -107,6 +120,12 @@ pub fn three_way(base: Option<&Document>, ours: &Document, theirs: &Document, no
         conflicts: Vec::new(),
         extra: ours.extra.clone(),
     };
+    drop(o);
+    let mut ours_entries = std::mem::take(&mut ours.entries);
+    let entries = entries.into_iter().filter_map(|kept| match kept {
+        Kept::Ours(name) => ours_entries.remove_entry(&name),
+        Kept::Made(name, entry) => Some((name, *entry)),
+    });
     // Two entries that end up with one name (both sides added "mail"): theirs steps aside.
     for (name, entry) in entries {
         if doc.entries.contains_key(&name) {
@@ -364,7 +383,7 @@ fn merge_recipients(
 /// newer `updated` wins, the other's password going to history; entries only one copy has are
 /// kept unless the other deleted them.
 pub fn two_way(ours: &Document, theirs: &Document) -> Document {
-    let mut merged = three_way(None, ours, theirs, "").doc;
+    let mut merged = three_way(None, ours.clone(), theirs, "").doc;
     // Without a base every difference would be a conflict: decide by time instead.
     let (o, t) = (by_id(ours), by_id(theirs));
     for entry in merged.entries.values_mut() {
@@ -422,7 +441,7 @@ mod tests {
         let mut theirs = base.clone();
         theirs.entries.get_mut("bank").unwrap().url = "https://bank".into();
         theirs.entries.get_mut("mail").unwrap().password = Secret::from("m2");
-        let merged = three_way(Some(&base), &ours, &theirs, "now");
+        let merged = three_way(Some(&base), ours.clone(), &theirs, "now");
         assert_eq!(merged.conflicts, 0);
         let bank = &merged.doc.entries["bank"];
         assert_eq!(
@@ -438,7 +457,7 @@ mod tests {
         let base = doc(&[("bank", entry("1", "pw", "t1"))]);
         let ours = doc(&[("bank/checking", entry("1", "pw", "t1"))]);
         let theirs = doc(&[("bank", entry("1", "pw2", "t2"))]);
-        let merged = three_way(Some(&base), &ours, &theirs, "now");
+        let merged = three_way(Some(&base), ours.clone(), &theirs, "now");
         assert_eq!(merged.conflicts, 0);
         assert_eq!(merged.doc.entries.len(), 1);
         let e = &merged.doc.entries["bank/checking"];
@@ -451,7 +470,7 @@ mod tests {
         let base = doc(&[("bank", entry("1", "pw", "t1"))]);
         let ours = doc(&[("bank", entry("1", "ours", "t2"))]);
         let theirs = doc(&[("bank", entry("1", "theirs", "t3"))]);
-        let merged = three_way(Some(&base), &ours, &theirs, "now");
+        let merged = three_way(Some(&base), ours.clone(), &theirs, "now");
         assert_eq!(merged.conflicts, 1);
         assert_eq!(merged.doc.entries["bank"].password.expose(), "ours");
         let c = &merged.doc.conflicts[0];
@@ -475,7 +494,7 @@ mod tests {
             ("bank", entry("1", "edited", "t2")),
             ("mail", entry("2", "m", "t1")),
         ]);
-        let merged = three_way(Some(&base), &ours, &theirs, "now");
+        let merged = three_way(Some(&base), ours.clone(), &theirs, "now");
         assert!(merged.doc.entries.is_empty(), "our deletions stand");
         assert_eq!(merged.conflicts, 1);
         assert_eq!(merged.doc.conflicts[0].fields, ["deleted"]);
@@ -490,7 +509,7 @@ mod tests {
             ("bank", entry("1", "pw", "t1")),
             ("new", entry("9", "n", "t1")),
         ]);
-        let merged = three_way(None, &ours, &theirs, "now");
+        let merged = three_way(None, ours.clone(), &theirs, "now");
         assert!(!merged.doc.entries.contains_key("bank"));
         assert!(merged.doc.entries.contains_key("new"));
     }

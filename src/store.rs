@@ -471,7 +471,11 @@ impl Store {
     pub fn write_copy(doc: &mut Document, identity: &Identity, path: &Path) -> Result<()> {
         doc.assign_ids();
         let recipients = recipients_of(doc)?;
-        let ciphertext = seal_and_encrypt(doc, identity, &recipients, 0)?;
+        // The file it replaces (ours, in a merge) is about its size: one buffer, never grown.
+        let size_hint = fs::metadata(path).map_or(0, |meta| {
+            usize::try_from(meta.len()).unwrap_or(usize::MAX / 2)
+        });
+        let ciphertext = seal_and_encrypt(doc, identity, &recipients, size_hint)?;
         atomic::write(path, &ciphertext, Mode::Keep)
             .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
     }

@@ -149,7 +149,7 @@ fn merge_driver(ctx: &Context, base: &Path, ours: &Path, theirs: &Path, name: &s
     // A base no trusted writer signed (history from before signing) is no base: the merge
     // then decides by tombstones, and records more conflicts rather than fewer.
     let base_doc = Store::new(base).load_trusted(&identity).ok();
-    let mut merged = merge::three_way(base_doc.as_ref(), &ours_doc, &theirs_doc, &timestamp_now());
+    let mut merged = merge::three_way(base_doc.as_ref(), ours_doc, &theirs_doc, &timestamp_now());
     Store::write_copy(&mut merged.doc, &identity, ours)?;
     if merged.conflicts > 0 {
         eprintln!(

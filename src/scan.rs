@@ -392,7 +392,7 @@ impl Source<'_> {
                 }
                 b'"' => {
                     self.pos += 1;
-                    self.skip_string()?;
+                    self.string(None)?;
                 }
                 b't' => self.literal(b"true")?,
                 b'f' => self.literal(b"false")?,
@@ -426,7 +426,7 @@ impl Source<'_> {
         if self.next_token()? != b'"' {
             return Err(self.back("expected a key"));
         }
-        self.skip_string()?;
+        self.string(None)?;
         if self.next_token()? != b':' {
             return Err(self.back("expected ':'"));
         }
@@ -500,46 +500,27 @@ impl Source<'_> {
     }
 
     /// The rest of a string after its opening quote: control characters refused, escapes
-    /// checked, as `serde_json` checks a string it skips.
-    fn skip_string(&mut self) -> Step {
-        loop {
-            let rest = &self.chunk[self.pos..];
-            let Some(at) = special(rest) else {
-                self.pos = self.chunk.len();
-                if !self.refill() {
-                    return Err(Self::eof());
-                }
-                continue;
-            };
-            self.pos += at;
-            match self.chunk[self.pos] {
-                b'"' => {
-                    self.pos += 1;
-                    return Ok(());
-                }
-                b'\\' => {
-                    self.pos += 1;
-                    self.escape(None)?;
-                }
-                _ => return Err(self.error("control character in a string")),
-            }
+    /// checked, as `serde_json` checks a string. Decoded into `out` when there is one (a key);
+    /// passed over when not (a value: a secret is never copied out).
+    fn string(&mut self, mut out: Option<&mut Vec<u8>>) -> Step {
+        if let Some(out) = out.as_deref_mut() {
+            out.clear();
         }
-    }
-
-    /// A string (after its opening quote) decoded into `out`: a key.
-    fn read_string(&mut self, out: &mut Vec<u8>) -> Step {
-        out.clear();
         loop {
             let rest = &self.chunk[self.pos..];
             let Some(at) = special(rest) else {
-                out.extend_from_slice(rest);
+                if let Some(out) = out.as_deref_mut() {
+                    out.extend_from_slice(rest);
+                }
                 self.pos = self.chunk.len();
                 if !self.refill() {
                     return Err(Self::eof());
                 }
                 continue;
             };
-            out.extend_from_slice(&rest[..at]);
+            if let Some(out) = out.as_deref_mut() {
+                out.extend_from_slice(&rest[..at]);
+            }
             self.pos += at;
             match self.chunk[self.pos] {
                 b'"' => {
@@ -548,7 +529,7 @@ impl Source<'_> {
                 }
                 b'\\' => {
                     self.pos += 1;
-                    self.escape(Some(out))?;
+                    self.escape(out.as_deref_mut())?;
                 }
                 _ => return Err(self.error("control character in a string")),
             }
@@ -622,7 +603,7 @@ impl Source<'_> {
         if self.next_token()? != b'"' {
             return Err(self.back("expected a key"));
         }
-        self.read_string(scratch)?;
+        self.string(Some(scratch))?;
         if self.next_token()? != b':' {
             return Err(self.back("expected ':'"));
         }

@@ -132,9 +132,9 @@ fn readable_without_a_person(ctx: &Context) -> bool {
     }
     // An encrypted identity fails at once without a prompt; a plugin's might wait for a touch.
     std::fs::read(&path).is_ok_and(|data| {
-        !data
-            .split(|b| *b == b'\n')
-            .any(|line| line.trim_ascii_start().starts_with(b"AGE-PLUGIN-"))
+        !String::from_utf8_lossy(&data)
+            .lines()
+            .any(|line| vault::crypto::is_plugin_identity(line.trim()))
     })
 }
 

@@ -91,13 +91,18 @@ pub fn new_passphrase(file: Option<&Path>) -> Result<Secret> {
     ))
 }
 
+/// A new secret: asked twice on a terminal, else the next line of stdin.
+fn new_secret(what: &str) -> Result<Secret> {
+    if std::io::stdin().is_terminal() {
+        ask_twice(what)
+    } else {
+        first_line(std::io::stdin().lock(), "standard input")
+    }
+}
+
 /// A new password: asked twice on a terminal, else the first line of stdin.
 pub fn new_password() -> Result<Secret> {
-    let password = if std::io::stdin().is_terminal() {
-        ask_twice("password")?
-    } else {
-        first_line(std::io::stdin().lock(), "standard input")?
-    };
+    let password = new_secret("password")?;
     if password.is_empty() {
         return Err(Error::with_hint(
             "the password is empty",
@@ -110,11 +115,7 @@ pub fn new_password() -> Result<Secret> {
 /// The value of an entry's own field `key`, read as a password is: asked twice on a terminal,
 /// else the next line of stdin.
 pub fn new_field_value(key: &str) -> Result<Secret> {
-    let value = if std::io::stdin().is_terminal() {
-        ask_twice(&format!("value of {}", text::one_line(key)))?
-    } else {
-        first_line(std::io::stdin().lock(), "standard input")?
-    };
+    let value = new_secret(&format!("value of {}", text::one_line(key)))?;
     if value.is_empty() {
         return Err(Error::other(format!(
             "the value of the field '{key}' is empty; nothing was changed"

@@ -133,11 +133,20 @@ pub struct Entry {
     /// entries without one look as they always did.
     #[serde(skip_serializing_if = "Secret::is_empty")]
     pub totp: Secret,
-    #[serde(deserialize_with = "strict_map")]
+    // The members below are written only when not empty (a missing member reads as empty):
+    // most entries have no fields, tags or history, and a hand-made one no dates.
+    #[serde(
+        deserialize_with = "strict_map",
+        skip_serializing_if = "BTreeMap::is_empty"
+    )]
     pub fields: BTreeMap<String, Secret>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub tags: Vec<String>,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub created: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub updated: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub history: Vec<PastPassword>,
     #[serde(flatten)]
     pub extra: Extra,
@@ -376,7 +385,7 @@ impl<E: de::DeserializeOwned> Listing<E> {
 
 impl<E> Listing<E> {
     /// The names, sorted.
-    pub fn names(&self) -> impl Iterator<Item = &str> {
+    pub fn names(&self) -> impl Iterator<Item = &str> + Clone {
         self.entries.iter().map(|(name, _)| name.as_str())
     }
 

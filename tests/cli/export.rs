@@ -74,7 +74,7 @@ fn json_leaves_old_passwords_out_unless_asked() {
     };
     let entry = json(&["export", "bank", "--format", "json"]);
     assert_eq!(entry["password"], "it's new");
-    assert_eq!(entry["history"], serde_json::json!([]));
+    assert!(entry.get("history").is_none(), "{entry}");
     let entry = json(&["export", "bank", "--format", "json", "--history"]);
     assert_eq!(entry["history"][0]["password"], "it's $x");
 }

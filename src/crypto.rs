@@ -7,6 +7,7 @@ use std::io::{Read, Write};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::secret::{Secret, SecretBuf};
+use crate::signature::{Signed, Verifier};
 use age::armor::ArmoredReader;
 use age::secrecy::SecretString;
 use age_core::format::{FileKey, Stanza};
@@ -210,11 +211,13 @@ const PIPELINE_DEPTH: usize = 2;
 /// stream: its header is checked and unwrapped with `identities` now, its payload decrypted
 /// chunk by chunk as the returned feed is read, each chunk authenticated before it is handed
 /// out. Truncation or tampering anywhere shows as [`Decrypting::failure`] once the feed ends.
+/// Every byte is hashed for the signature as `hash` says, for [`Decrypting::signed`].
 /// Armored files are read whole, as [`decrypt`] reads them.
 pub fn decrypt_stream(
     mut input: impl Read + Send + 'static,
     size: u64,
     identities: &[AgeIdentity],
+    hash: Hash,
 ) -> Result<Decrypting, DecryptFailure> {
     REFUSED.set(None);
     let mut head = Vec::with_capacity(8 * 1024);
@@ -228,6 +231,7 @@ pub fn decrypt_stream(
         return Ok(Decrypting {
             source: Some(Producer::Whole(plaintext)),
             failure: None,
+            verifier: hash.verifier(),
         });
     }
     header_within_bounds(&head)?;
@@ -247,22 +251,57 @@ pub fn decrypt_stream(
     let chunk = usize::try_from(size)
         .unwrap_or(STREAM_CHUNK)
         .clamp(4096, STREAM_CHUNK);
-    let parallel = std::thread::available_parallelism().is_ok_and(|n| n.get() > 1);
-    let source = if size >= PIPELINE_FROM && parallel {
-        Producer::Thread(Pipeline::start(reader))
+    let mut verifier = hash.verifier();
+    let source = if size >= PIPELINE_FROM && several_cores() {
+        let on_thread = if hash == Hash::AsDecrypted {
+            verifier.take()
+        } else {
+            None
+        };
+        Producer::Thread(Pipeline::start(reader, on_thread))
     } else {
         Producer::Inline { reader, chunk }
     };
     Ok(Decrypting {
         source: Some(source),
         failure: None,
+        verifier,
     })
+}
+
+/// Whether, and on which thread, a streamed plaintext is hashed for its signature. On two
+/// cores the reader and the decrypting thread should be about as busy: the lighter the
+/// reader's own work, the more of the hash it takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hash {
+    /// Not hashed: nothing depends on the signer.
+    No,
+    /// As each chunk is handed to the reader, on its thread.
+    AsRead,
+    /// As each chunk is decrypted: on the decrypting thread when there is one.
+    AsDecrypted,
+}
+
+impl Hash {
+    fn verifier(self) -> Option<Verifier> {
+        (self != Hash::No).then(Verifier::default)
+    }
+}
+
+/// Whether a second thread can decrypt while this one reads. Asked once: the answer reads
+/// cgroup files, which costs more than decrypting a small vault.
+fn several_cores() -> bool {
+    static SEVERAL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *SEVERAL.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
 }
 
 /// A decryption in progress, read chunk by chunk through [`crate::scan::Feed`].
 pub struct Decrypting {
     source: Option<Producer>,
     failure: Option<DecryptFailure>,
+    /// The signature's hash of every chunk handed out; or, when the decrypting thread hashes,
+    /// of every chunk it decrypted, once it has ended.
+    verifier: Option<Verifier>,
 }
 
 enum Producer {
@@ -281,6 +320,14 @@ impl Decrypting {
     /// ended. A caller must check it before using anything the feed gave.
     pub fn failure(&self) -> Option<&DecryptFailure> {
         self.failure.as_ref()
+    }
+
+    /// Who signed the plaintext, once the feed has ended without a failure; `Unsigned` when
+    /// it was opened with [`Hash::No`].
+    pub fn signed(&mut self) -> Signed {
+        self.verifier
+            .take()
+            .map_or(Signed::Unsigned, Verifier::finish)
     }
 }
 
@@ -304,10 +351,24 @@ impl crate::scan::Feed for Decrypting {
                     Err(e) => Err(read_failure(&e)),
                 }
             }
-            Producer::Thread(pipeline) => pipeline.next(used),
+            Producer::Thread(pipeline) => match pipeline.next(used) {
+                Piece::Chunk(chunk) => Ok(Some(chunk)),
+                Piece::End(hashed) => {
+                    if hashed.is_some() {
+                        self.verifier = hashed;
+                    }
+                    Ok(None)
+                }
+                Piece::Failed(failure) => Err(failure),
+            },
         };
         match next {
-            Ok(Some(chunk)) => Some(chunk),
+            Ok(Some(chunk)) => {
+                if let Some(verifier) = &mut self.verifier {
+                    verifier.update(&chunk);
+                }
+                Some(chunk)
+            }
             Ok(None) => {
                 self.source = None;
                 None
@@ -324,7 +385,8 @@ impl crate::scan::Feed for Decrypting {
 /// What the decrypting thread sends.
 enum Piece {
     Chunk(SecretBuf),
-    End,
+    /// The input's end, and the signature's hash of all of it when this thread hashed.
+    End(Option<Verifier>),
     Failed(DecryptFailure),
 }
 
@@ -337,7 +399,7 @@ struct Pipeline {
 }
 
 impl Pipeline {
-    fn start(mut reader: Box<dyn Read + Send>) -> Self {
+    fn start(mut reader: Box<dyn Read + Send>, mut verifier: Option<Verifier>) -> Self {
         let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Piece>(PIPELINE_DEPTH);
         let (empty_tx, empty_rx) = std::sync::mpsc::channel::<SecretBuf>();
         let thread = std::thread::spawn(move || {
@@ -356,8 +418,13 @@ impl Pipeline {
                 };
                 buf.clear();
                 let piece = match buf.fill_from(&mut reader) {
-                    Ok(0) => Piece::End,
-                    Ok(_) => Piece::Chunk(buf),
+                    Ok(0) => Piece::End(verifier.take()),
+                    Ok(_) => {
+                        if let Some(verifier) = &mut verifier {
+                            verifier.update(&buf);
+                        }
+                        Piece::Chunk(buf)
+                    }
                     Err(e) => Piece::Failed(read_failure(&e)),
                 };
                 let last = !matches!(piece, Piece::Chunk(_));
@@ -373,18 +440,16 @@ impl Pipeline {
         }
     }
 
-    fn next(&mut self, used: SecretBuf) -> Result<Option<SecretBuf>, DecryptFailure> {
+    fn next(&mut self, used: SecretBuf) -> Piece {
         if used.capacity() >= STREAM_CHUNK
             && let Some(empty) = &self.empty
         {
             empty.send(used).ok();
         }
         match self.full.as_ref().map(std::sync::mpsc::Receiver::recv) {
-            Some(Ok(Piece::Chunk(chunk))) => Ok(Some(chunk)),
-            Some(Ok(Piece::End)) => Ok(None),
-            Some(Ok(Piece::Failed(failure))) => Err(failure),
+            Some(Ok(piece)) => piece,
             // The thread ended without saying the input did: nothing read can be trusted whole.
-            Some(Err(_)) | None => Err(DecryptFailure::Truncated),
+            Some(Err(_)) | None => Piece::Failed(DecryptFailure::Truncated),
         }
     }
 }

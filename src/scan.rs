@@ -10,9 +10,9 @@
 //!
 //! Entry names are checked for repeats by order: vault writes them sorted, so each name must
 //! sort after the one before, and nothing but the last is kept. A document whose names are not
-//! sorted (made by hand) is read again keeping a 64-bit hash of each name, and, when two hashes
-//! are equal, once more keeping every name, to tell a repeat from a shared hash and name it
-//! (see [`Keep`]).
+//! sorted (made by hand) goes on keeping a 64-bit hash of each name, in the same pass when it
+//! shows itself among the first names, else read again; and, when two hashes are equal, once
+//! more keeping every name, to tell a repeat from a shared hash and name it (see [`Keep`]).
 
 use std::collections::HashSet;
 
@@ -41,21 +41,6 @@ impl Feed for Whole {
     }
 }
 
-/// Sees every byte of the plaintext, in order, once: the signature's hash.
-pub trait Observer {
-    fn observe(&mut self, bytes: &[u8]);
-}
-
-impl Observer for () {
-    fn observe(&mut self, _bytes: &[u8]) {}
-}
-
-impl Observer for crate::signature::Verifier {
-    fn observe(&mut self, bytes: &[u8]) {
-        self.update(bytes);
-    }
-}
-
 /// How a scan ended.
 pub enum Scan {
     /// The entry, `None` when there is no such entry; or why the document is refused.
@@ -65,25 +50,12 @@ pub enum Scan {
     Again(Keep),
 }
 
-/// Scans the whole plaintext `feed` gives for the entry `name`. Every byte passes `observer`,
-/// to the end of the input, whatever the document holds (but for [`Scan::Again`]). `keep`:
-/// [`Keep::Order`] first, then what [`Scan::Again`] asks for.
-pub fn find_entry(
-    feed: &mut dyn Feed,
-    observer: &mut dyn Observer,
-    name: &str,
-    keep: Keep,
-) -> Scan {
-    let mut source = Source {
-        chunk: SecretBuf::with_capacity(0),
-        pos: 0,
-        base: 0,
-        feed,
-        observer,
-        capture: None,
-        ended: false,
-        open: Vec::new(),
-    };
+/// Scans the whole plaintext `feed` gives for the entry `name`, reading the feed to its end
+/// whatever the document holds (but for [`Scan::Again`]), so that a feed that checks what
+/// passes (authentication, the signature's hash) has seen all of it. `keep`: [`Keep::Order`]
+/// first, then what [`Scan::Again`] asks for.
+pub fn find_entry(feed: &mut dyn Feed, name: &str, keep: Keep) -> Scan {
+    let mut source = Source::new(feed, false);
     let mut state = State {
         name,
         format: None,
@@ -97,7 +69,7 @@ pub fn find_entry(
         // This pass is given up: the next one reads everything.
         return Scan::Again(keep);
     }
-    // Whatever was found, the rest of the input passes the observer.
+    // Whatever was found, the rest of the input is read.
     source.drain();
     match outcome {
         Ok(()) if state.names.maybe_repeated() => Scan::Again(Keep::All),
@@ -121,7 +93,9 @@ type Step = Result<(), Stop>;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Keep {
     /// The last name only: vault writes names sorted, so each must sort after the one before.
-    /// The first name out of order stops the scan ([`Scan::Again`] with `Hashes`).
+    /// The hashes of the first [`EARLY_NAMES`] are kept too: a name out of order among them
+    /// (a vault made by hand shows itself early) goes on as `Hashes` in the same pass; one
+    /// later stops the scan ([`Scan::Again`] with `Hashes`).
     Order,
     /// A 64-bit hash of each name, compared at the end: two equal hashes (a repeat, or rarely
     /// two names that share a hash) ask for a scan with `All`.
@@ -130,8 +104,13 @@ pub enum Keep {
     All,
 }
 
+/// How many names' hashes a scan by order keeps, in case the names turn out not sorted: 32 KiB.
+const EARLY_NAMES: usize = 4096;
+
 enum Names {
-    Order(Vec<u8>, bool),
+    /// The last name, whether there was one, and the hashes of the names so far while there
+    /// are at most [`EARLY_NAMES`].
+    Order(Vec<u8>, bool, Option<Vec<u64>>),
     Hashes(Vec<u64>),
     All(HashSet<String>),
 }
@@ -139,7 +118,7 @@ enum Names {
 impl Names {
     fn new(keep: Keep) -> Self {
         match keep {
-            Keep::Order => Names::Order(Vec::new(), false),
+            Keep::Order => Names::Order(Vec::new(), false, Some(Vec::new())),
             Keep::Hashes => Names::Hashes(Vec::new()),
             Keep::All => Names::All(HashSet::new()),
         }
@@ -148,11 +127,23 @@ impl Names {
     /// Whether `key` repeats a name before it; `Err` when that cannot be told in this pass.
     fn repeated(&mut self, key: &str) -> Result<bool, Keep> {
         match self {
-            Names::Order(last, any) => {
+            Names::Order(last, any, early) => {
                 let after = !*any || key.as_bytes() > last.as_slice();
                 let repeat = *any && key.as_bytes() == last.as_slice();
                 if !after && !repeat {
-                    return Err(Keep::Hashes);
+                    let Some(mut hashes) = early.take() else {
+                        return Err(Keep::Hashes);
+                    };
+                    hashes.push(fnv(key.as_bytes()));
+                    *self = Names::Hashes(hashes);
+                    return Ok(false);
+                }
+                if let Some(hashes) = early {
+                    if hashes.len() < EARLY_NAMES {
+                        hashes.push(fnv(key.as_bytes()));
+                    } else {
+                        *early = None;
+                    }
                 }
                 *any = true;
                 last.clear();
@@ -248,16 +239,84 @@ struct Source<'f> {
     /// The offset in the plaintext of the chunk's first byte.
     base: usize,
     feed: &'f mut dyn Feed,
-    observer: &'f mut dyn Observer,
     /// The value being copied out (the entry asked for) and where in the chunk it resumes.
     capture: Option<(SecretBuf, usize)>,
     ended: bool,
     /// The containers open while a value is skipped (their closing brackets), kept between
     /// values so skipping allocates nothing.
     open: Vec<u8>,
+    /// Checked as a full parse checks what it keeps, not only as it checks what it passes
+    /// over: every escape decoded (no lone surrogate), every number finite, the whole input
+    /// UTF-8 (the bytes of an unfinished character carried to the next chunk).
+    strict: bool,
+    utf8_carry: Vec<u8>,
+    /// In strict mode, the first thing wrong that reading on can pass (a character that is
+    /// not UTF-8, a number out of range): a full parse refuses it, a newer format explains it.
+    lapse: Option<String>,
+    /// The text of the number being read, in strict mode.
+    number_text: Vec<u8>,
 }
 
-impl Source<'_> {
+impl<'f> Source<'f> {
+    fn new(feed: &'f mut dyn Feed, strict: bool) -> Self {
+        Source {
+            chunk: SecretBuf::with_capacity(0),
+            pos: 0,
+            base: 0,
+            feed,
+            capture: None,
+            ended: false,
+            open: Vec::new(),
+            strict,
+            utf8_carry: Vec::new(),
+            lapse: None,
+            number_text: Vec::new(),
+        }
+    }
+
+    /// Checks that the new chunk goes on as UTF-8 from where the last one stopped.
+    fn check_utf8(&mut self) {
+        if self.lapse.is_some() {
+            return;
+        }
+        let mut bytes: &[u8] = &self.chunk;
+        // A character cut by the chunk's start: finish it first.
+        while !self.utf8_carry.is_empty() {
+            let Some((&b, rest)) = bytes.split_first() else {
+                return;
+            };
+            self.utf8_carry.push(b);
+            bytes = rest;
+            match std::str::from_utf8(&self.utf8_carry) {
+                Ok(_) => self.utf8_carry.clear(),
+                Err(e) if e.error_len().is_none() => {}
+                Err(_) => {
+                    self.not_utf8();
+                    return;
+                }
+            }
+        }
+        if let Err(e) = std::str::from_utf8(bytes) {
+            if e.error_len().is_none() {
+                self.utf8_carry.extend_from_slice(&bytes[e.valid_up_to()..]);
+            } else {
+                self.not_utf8();
+            }
+        }
+    }
+
+    fn not_utf8(&mut self) {
+        self.lapse = Some("not valid UTF-8".into());
+    }
+
+    /// In strict mode, the first lapse, once the whole input has been read.
+    fn take_lapse(&mut self) -> Option<String> {
+        if self.lapse.is_none() && !self.utf8_carry.is_empty() {
+            self.not_utf8();
+        }
+        self.lapse.take()
+    }
+
     /// The next byte, without taking it; `None` at the end of the input.
     #[inline]
     fn peek(&mut self) -> Option<u8> {
@@ -275,13 +334,15 @@ impl Source<'_> {
                 buf.extend_from_slice(&self.chunk[*from..]);
                 *from = 0;
             }
-            self.observer.observe(&self.chunk);
             self.base += self.chunk.len();
             let used = std::mem::replace(&mut self.chunk, SecretBuf::with_capacity(0));
             self.pos = 0;
             match self.feed.next(used) {
                 Some(chunk) => {
                     self.chunk = chunk;
+                    if self.strict {
+                        self.check_utf8();
+                    }
                     if !self.chunk.is_empty() {
                         return true;
                     }
@@ -292,7 +353,7 @@ impl Source<'_> {
         false
     }
 
-    /// Reads to the end of the input, so every byte passes the observer.
+    /// Reads to the end of the input.
     fn drain(&mut self) {
         self.capture = None;
         self.pos = self.chunk.len();
@@ -312,7 +373,18 @@ impl Source<'_> {
         Stop::Syntax("the JSON document ends early".into())
     }
 
+    #[inline]
     fn skip_ws(&mut self) {
+        // Compact JSON, as vault writes it, has none: one look, no loop.
+        if let Some(&b) = self.chunk.get(self.pos)
+            && !matches!(b, b' ' | b'\n' | b'\r' | b'\t')
+        {
+            return;
+        }
+        self.skip_ws_run();
+    }
+
+    fn skip_ws_run(&mut self) {
         const SPACES: u64 = u64::from_le_bytes([b' '; 8]);
         loop {
             // Indentation: runs of spaces, eight at a time.
@@ -335,6 +407,7 @@ impl Source<'_> {
     }
 
     /// The next byte after whitespace, taken.
+    #[inline]
     fn next_token(&mut self) -> Result<u8, Stop> {
         self.skip_ws();
         let b = self.peek().ok_or_else(Self::eof)?;
@@ -452,36 +525,50 @@ impl Source<'_> {
     /// A number, checked against JSON's grammar; its value when it is a whole number that fits
     /// a `u64` and `value` asks for it.
     fn number(&mut self, mut value: Option<&mut Option<u64>>) -> Step {
+        self.number_text.clear();
         let mut integer: Option<u64> = Some(0);
         let negative = self.peek() == Some(b'-');
         if negative {
-            self.pos += 1;
+            self.take_number_byte(b'-');
         }
         match self.peek() {
-            Some(b'0') => self.pos += 1,
+            Some(b'0') => self.take_number_byte(b'0'),
             Some(b'1'..=b'9') => {
                 while let Some(d @ b'0'..=b'9') = self.peek() {
                     integer = integer
                         .and_then(|n| n.checked_mul(10))
                         .and_then(|n| n.checked_add(u64::from(d - b'0')));
-                    self.pos += 1;
+                    self.take_number_byte(d);
                 }
             }
             _ => return Err(self.error("invalid number")),
         }
         let mut whole = !negative || integer == Some(0);
         if self.peek() == Some(b'.') {
-            self.pos += 1;
+            self.take_number_byte(b'.');
             whole = false;
             self.digits()?;
         }
-        if matches!(self.peek(), Some(b'e' | b'E')) {
-            self.pos += 1;
+        if let Some(e @ (b'e' | b'E')) = self.peek() {
+            self.take_number_byte(e);
             whole = false;
-            if matches!(self.peek(), Some(b'+' | b'-')) {
-                self.pos += 1;
+            if let Some(sign @ (b'+' | b'-')) = self.peek() {
+                self.take_number_byte(sign);
             }
             self.digits()?;
+        }
+        // As a full parse reads it: a number too large for a double is refused.
+        if self.strict {
+            let finite = std::str::from_utf8(&self.number_text)
+                .ok()
+                .and_then(|text| text.parse::<f64>().ok())
+                .is_some_and(f64::is_finite);
+            if !finite && self.lapse.is_none() {
+                self.lapse = Some(format!(
+                    "number out of range at byte {}",
+                    self.base + self.pos
+                ));
+            }
         }
         if let Some(value) = value.as_mut() {
             **value = if whole { integer } else { None };
@@ -489,12 +576,21 @@ impl Source<'_> {
         Ok(())
     }
 
+    /// Takes one byte of a number (just peeked), keeping it in strict mode.
+    #[inline]
+    fn take_number_byte(&mut self, b: u8) {
+        if self.strict {
+            self.number_text.push(b);
+        }
+        self.pos += 1;
+    }
+
     fn digits(&mut self) -> Step {
         if !matches!(self.peek(), Some(b'0'..=b'9')) {
             return Err(self.error("invalid number"));
         }
-        while let Some(b'0'..=b'9') = self.peek() {
-            self.pos += 1;
+        while let Some(d @ b'0'..=b'9') = self.peek() {
+            self.take_number_byte(d);
         }
         Ok(())
     }
@@ -551,9 +647,11 @@ impl Source<'_> {
             b't' => b'\t',
             b'u' => {
                 let unit = self.hex4()?;
-                let Some(out) = out else {
+                // Passed over, an escape's code is not checked (as a full parse ignores it),
+                // but in strict mode it is read as a full parse reads what it keeps.
+                if out.is_none() && !self.strict {
                     return Ok(());
-                };
+                }
                 let code = match unit {
                     0xD800..=0xDBFF => {
                         if self.peek() != Some(b'\\') {
@@ -574,7 +672,9 @@ impl Source<'_> {
                     _ => u32::from(unit),
                 };
                 let c = char::from_u32(code).ok_or_else(|| self.error("invalid escape"))?;
-                out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                if let Some(out) = out {
+                    out.extend_from_slice(c.encode_utf8(&mut [0; 4]).as_bytes());
+                }
                 return Ok(());
             }
             _ => return Err(self.back("invalid escape")),
@@ -606,6 +706,25 @@ impl Source<'_> {
         self.string(Some(scratch))?;
         if self.next_token()? != b':' {
             return Err(self.back("expected ':'"));
+        }
+        std::str::from_utf8(scratch).map_err(|_| self.error("invalid UTF-8 in a key"))
+    }
+
+    /// A key below the top level, as [`Source::key`] reads it but for a key that is not
+    /// UTF-8: in strict mode the check of the whole input has found it already, and reading
+    /// goes on (as a full parse's search for a newer format passes over such keys).
+    fn nested_key<'s>(&mut self, scratch: &'s mut Vec<u8>) -> Result<&'s str, Stop> {
+        if self.next_token()? != b'"' {
+            return Err(self.back("expected a key"));
+        }
+        self.string(Some(scratch))?;
+        if self.next_token()? != b':' {
+            return Err(self.back("expected ':'"));
+        }
+        if self.strict && std::str::from_utf8(scratch).is_err() {
+            let shown = String::from_utf8_lossy(scratch).into_owned();
+            scratch.clear();
+            scratch.extend_from_slice(shown.as_bytes());
         }
         std::str::from_utf8(scratch).map_err(|_| self.error("invalid UTF-8 in a key"))
     }
@@ -705,6 +824,459 @@ fn entries_object(src: &mut Source, state: &mut State) -> Step {
     }
 }
 
+/// The names of every entry of the plaintext `feed` gives, sorted, with the whole document
+/// checked as [`crate::document::Listing`] reads it with [`crate::document::Checked`]
+/// entries (it refuses exactly the documents that refuses), while it arrives: what `list`
+/// needs, with no secret decoded and no copy of the plaintext kept. The feed is read to its
+/// end whatever the document holds.
+pub fn list_names(feed: &mut dyn Feed) -> Result<Vec<String>, ParseError> {
+    let mut source = Source::new(feed, true);
+    let mut state = Listing {
+        format: None,
+        soft: None,
+        names: Vec::new(),
+        rest: SecretBuf::with_capacity(256),
+        keys: Vec::new(),
+        scratch: Vec::new(),
+    };
+    let outcome = listing_document(&mut source, &mut state).and_then(|()| source.end());
+    source.drain();
+    if let Some(lapse) = source.take_lapse() {
+        state.soft(|| lapse);
+    }
+    match outcome {
+        // Not JSON: not a vault of any format, as a full parse finds no format in it either.
+        Err(Stop::Syntax(message)) => Err(ParseError::Invalid(message)),
+        Err(Stop::Again(_)) => unreachable!("a listing keeps every name"),
+        Ok(()) => state.finish(),
+    }
+}
+
+/// Nesting depth at which a full parse stops: `serde_json`'s recursion limit.
+const MAX_DEPTH: usize = 128;
+
+/// What a listing scan has found so far.
+struct Listing {
+    format: Option<u64>,
+    /// The first thing wrong that left the document readable as JSON (see [`State`]).
+    soft: Option<String>,
+    names: Vec<String>,
+    /// The document's other members, `{"key": value, ...}`, as they are: checked by the
+    /// full parse once the end is reached (they are small: recipients, tombstones).
+    rest: SecretBuf,
+    /// The keys of the objects open inside an entry, one list a level, reused.
+    keys: Vec<Vec<Vec<u8>>>,
+    scratch: Vec<u8>,
+}
+
+impl Listing {
+    fn soft(&mut self, message: impl FnOnce() -> String) {
+        if self.soft.is_none() {
+            self.soft = Some(message());
+        }
+    }
+
+    fn wrong_type(&mut self, what: &str) {
+        self.soft(|| format!("a value has the wrong type: {what}"));
+    }
+
+    fn verdict_after(&self, message: String) -> ParseError {
+        match self.format {
+            Some(found) if found > FORMAT => ParseError::TooNew(found),
+            _ => ParseError::Invalid(message),
+        }
+    }
+
+    fn finish(mut self) -> Result<Vec<String>, ParseError> {
+        if self.soft.is_none() {
+            if !self.names.is_sorted() {
+                self.names.sort_unstable();
+            }
+            if let Some(pair) = self.names.windows(2).find(|pair| pair[0] == pair[1]) {
+                let name = pair[0].clone();
+                self.soft(|| document::duplicate_key::<serde_json::Error>(&name).to_string());
+            }
+        }
+        if let Some(message) = self.soft.clone() {
+            return Err(self.verdict_after(message));
+        }
+        match self.format.unwrap_or(FORMAT) {
+            0 => return Err(ParseError::Invalid("format 0 is not a format".into())),
+            found if found > FORMAT => return Err(ParseError::TooNew(found)),
+            _ => {}
+        }
+        // The other members, read by the full parse itself.
+        self.rest.extend_from_slice(br#""entries":{}}"#);
+        document::Listing::<document::Checked>::parse(&self.rest)?;
+        Ok(self.names)
+    }
+
+    /// The key list for an object opened at `level` (cleared).
+    fn keys_at(&mut self, level: usize) -> &mut Vec<Vec<u8>> {
+        while self.keys.len() <= level {
+            self.keys.push(Vec::new());
+        }
+        let keys = &mut self.keys[level];
+        keys.clear();
+        keys
+    }
+
+    /// Whether the key in `scratch` was seen before in the object at `level`; notes it.
+    fn repeated_at(&mut self, level: usize) -> bool {
+        let keys = &mut self.keys[level];
+        if keys.contains(&self.scratch) {
+            return true;
+        }
+        keys.push(self.scratch.clone());
+        false
+    }
+}
+
+/// The top-level object, for a listing.
+fn listing_document(src: &mut Source, state: &mut Listing) -> Step {
+    src.skip_ws();
+    if src.peek() != Some(b'{') {
+        if src.peek().is_some() {
+            state.wrong_type("the document is not an object");
+        }
+        return src.skip_value();
+    }
+    src.pos += 1;
+    state.rest.extend_from_slice(b"{");
+    let mut seen: Vec<String> = Vec::new();
+    let mut entries = false;
+    let mut scratch = Vec::new();
+    src.skip_ws();
+    if src.peek() == Some(b'}') {
+        src.pos += 1;
+    } else {
+        loop {
+            let key = src.key(&mut scratch)?.to_owned();
+            src.skip_ws();
+            match key.as_str() {
+                "format" => {
+                    if matches!(src.peek(), Some(b'-' | b'0'..=b'9')) {
+                        let mut value = None;
+                        src.number(Some(&mut value))?;
+                        match value {
+                            Some(found) => state.format = Some(found),
+                            None => state.wrong_type("format"),
+                        }
+                    } else {
+                        state.wrong_type("format");
+                        src.skip_value()?;
+                    }
+                }
+                "entries" => {
+                    entries = true;
+                    if src.peek() == Some(b'{') {
+                        src.pos += 1;
+                        listing_entries(src, state)?;
+                    } else {
+                        state.wrong_type("entries");
+                        src.skip_value()?;
+                    }
+                }
+                _ => {
+                    serde_json::to_writer(&mut state.rest, &key)
+                        .map_err(|_| src.error("a key that cannot be written"))?;
+                    state.rest.extend_from_slice(b":");
+                    src.start_capture();
+                    src.skip_value()?;
+                    let value = src.end_capture();
+                    state.rest.extend_from_slice(&value);
+                    state.rest.extend_from_slice(b",");
+                }
+            }
+            if seen.contains(&key) {
+                state.soft(|| document::duplicate_key::<serde_json::Error>(&key).to_string());
+            } else {
+                seen.push(key);
+            }
+            match src.next_token()? {
+                b',' => {}
+                b'}' => break,
+                _ => return Err(src.back("expected ',' or '}'")),
+            }
+        }
+    }
+    if !entries {
+        state.soft(|| "missing field `entries`".into());
+    }
+    Ok(())
+}
+
+/// The members of `entries`, after its `{`: each name kept, each entry checked.
+fn listing_entries(src: &mut Source, state: &mut Listing) -> Step {
+    src.skip_ws();
+    if src.peek() == Some(b'}') {
+        src.pos += 1;
+        return Ok(());
+    }
+    loop {
+        let name = src.nested_key(&mut state.scratch)?.to_owned();
+        state.names.push(name);
+        checked_entry(src, state)?;
+        match src.next_token()? {
+            b',' => {}
+            b'}' => return Ok(()),
+            _ => return Err(src.back("expected ',' or '}'")),
+        }
+    }
+}
+
+/// What an entry's own members hold.
+#[derive(Clone, Copy)]
+enum Member {
+    Text,
+    /// An object of strings.
+    Fields,
+    /// An array of strings.
+    Tags,
+    History,
+}
+
+/// An entry's own members, as [`crate::document::Entry`] has them.
+const MEMBERS: [(&str, Member); 11] = [
+    ("username", Member::Text),
+    ("url", Member::Text),
+    ("created", Member::Text),
+    ("updated", Member::Text),
+    ("id", Member::Text),
+    ("password", Member::Text),
+    ("notes", Member::Text),
+    ("totp", Member::Text),
+    ("fields", Member::Fields),
+    ("tags", Member::Tags),
+    ("history", Member::History),
+];
+
+/// One entry (at nesting level 3), checked as [`crate::document::Checked`] reads it.
+fn checked_entry(src: &mut Source, state: &mut Listing) -> Step {
+    const LEVEL: usize = 3;
+    src.skip_ws();
+    if src.peek() != Some(b'{') {
+        state.wrong_type("an entry is not an object");
+        return src.skip_value();
+    }
+    src.pos += 1;
+    state.keys_at(LEVEL);
+    let mut known: u16 = 0;
+    src.skip_ws();
+    if src.peek() == Some(b'}') {
+        src.pos += 1;
+        return Ok(());
+    }
+    loop {
+        src.nested_key(&mut state.scratch)?;
+        let member = MEMBERS
+            .iter()
+            .position(|(name, _)| name.as_bytes() == state.scratch.as_slice());
+        if let Some(index) = member {
+            let (name, kind) = MEMBERS[index];
+            let bit = 1 << index;
+            if known & bit != 0 {
+                state.soft(|| format!("duplicate field `{name}`"));
+            }
+            known |= bit;
+            match kind {
+                Member::Text => string_value(src, state)?,
+                Member::Fields => string_map(src, state, LEVEL + 1)?,
+                Member::Tags => string_array(src, state)?,
+                Member::History => history(src, state, LEVEL + 1)?,
+            }
+        } else {
+            if state.repeated_at(LEVEL) {
+                let key = String::from_utf8_lossy(&state.scratch).into_owned();
+                state.soft(|| document::duplicate_key::<serde_json::Error>(&key).to_string());
+            }
+            strict_value(src, state, LEVEL + 1)?;
+        }
+        match src.next_token()? {
+            b',' => {}
+            b'}' => return Ok(()),
+            _ => return Err(src.back("expected ',' or '}'")),
+        }
+    }
+}
+
+/// A value that must be a string.
+fn string_value(src: &mut Source, state: &mut Listing) -> Step {
+    src.skip_ws();
+    if src.peek() == Some(b'"') {
+        src.pos += 1;
+        return src.string(None);
+    }
+    state.wrong_type("expected a string");
+    src.skip_value()
+}
+
+/// An object of strings (an entry's `fields`) opened at `level`, no key twice.
+fn string_map(src: &mut Source, state: &mut Listing, level: usize) -> Step {
+    src.skip_ws();
+    if src.peek() != Some(b'{') {
+        state.wrong_type("expected an object");
+        return src.skip_value();
+    }
+    src.pos += 1;
+    state.keys_at(level);
+    src.skip_ws();
+    if src.peek() == Some(b'}') {
+        src.pos += 1;
+        return Ok(());
+    }
+    loop {
+        src.nested_key(&mut state.scratch)?;
+        if state.repeated_at(level) {
+            let key = String::from_utf8_lossy(&state.scratch).into_owned();
+            state.soft(|| document::duplicate_key::<serde_json::Error>(&key).to_string());
+        }
+        string_value(src, state)?;
+        match src.next_token()? {
+            b',' => {}
+            b'}' => return Ok(()),
+            _ => return Err(src.back("expected ',' or '}'")),
+        }
+    }
+}
+
+/// An array of strings (an entry's `tags`).
+fn string_array(src: &mut Source, state: &mut Listing) -> Step {
+    src.skip_ws();
+    if src.peek() != Some(b'[') {
+        state.wrong_type("expected an array");
+        return src.skip_value();
+    }
+    src.pos += 1;
+    src.skip_ws();
+    if src.peek() == Some(b']') {
+        src.pos += 1;
+        return Ok(());
+    }
+    loop {
+        string_value(src, state)?;
+        match src.next_token()? {
+            b',' => {}
+            b']' => return Ok(()),
+            _ => return Err(src.back("expected ',' or ']'")),
+        }
+    }
+}
+
+/// An entry's `history`, opened at `level`: an array of objects whose `password` and `until`
+/// are strings.
+fn history(src: &mut Source, state: &mut Listing, level: usize) -> Step {
+    src.skip_ws();
+    if src.peek() != Some(b'[') {
+        state.wrong_type("expected an array");
+        return src.skip_value();
+    }
+    src.pos += 1;
+    src.skip_ws();
+    if src.peek() == Some(b']') {
+        src.pos += 1;
+        return Ok(());
+    }
+    loop {
+        past_password(src, state, level + 1)?;
+        match src.next_token()? {
+            b',' => {}
+            b']' => return Ok(()),
+            _ => return Err(src.back("expected ',' or ']'")),
+        }
+    }
+}
+
+/// One earlier password, an object opened at `level`.
+fn past_password(src: &mut Source, state: &mut Listing, level: usize) -> Step {
+    src.skip_ws();
+    if src.peek() != Some(b'{') {
+        state.wrong_type("expected an object");
+        return src.skip_value();
+    }
+    src.pos += 1;
+    state.keys_at(level);
+    let mut known: u8 = 0;
+    src.skip_ws();
+    if src.peek() == Some(b'}') {
+        src.pos += 1;
+        return Ok(());
+    }
+    loop {
+        src.nested_key(&mut state.scratch)?;
+        let bit = match state.scratch.as_slice() {
+            b"password" => 1,
+            b"until" => 2,
+            _ => 0,
+        };
+        if bit == 0 {
+            if state.repeated_at(level) {
+                let key = String::from_utf8_lossy(&state.scratch).into_owned();
+                state.soft(|| document::duplicate_key::<serde_json::Error>(&key).to_string());
+            }
+            strict_value(src, state, level + 1)?;
+        } else {
+            if known & bit != 0 {
+                state.soft(|| "duplicate field in an earlier password".into());
+            }
+            known |= bit;
+            string_value(src, state)?;
+        }
+        match src.next_token()? {
+            b',' => {}
+            b'}' => return Ok(()),
+            _ => return Err(src.back("expected ',' or '}'")),
+        }
+    }
+}
+
+/// Any JSON value whose containers open at `level`, read as a full parse reads a value it
+/// keeps: no key twice in any object, no deeper than the parser goes.
+fn strict_value(src: &mut Source, state: &mut Listing, level: usize) -> Step {
+    src.skip_ws();
+    let (open, close) = match src.peek().ok_or_else(Source::eof)? {
+        b'{' => (b'{', b'}'),
+        b'[' => (b'[', b']'),
+        b'"' => {
+            src.pos += 1;
+            return src.string(None);
+        }
+        b't' => return src.literal(b"true"),
+        b'f' => return src.literal(b"false"),
+        b'n' => return src.literal(b"null"),
+        b'-' | b'0'..=b'9' => return src.number(None),
+        _ => return Err(src.error("expected a value")),
+    };
+    if level >= MAX_DEPTH {
+        state.soft(|| "recursion limit exceeded".into());
+        return src.skip_value();
+    }
+    src.pos += 1;
+    if open == b'{' {
+        state.keys_at(level);
+    }
+    src.skip_ws();
+    if src.peek() == Some(close) {
+        src.pos += 1;
+        return Ok(());
+    }
+    loop {
+        if open == b'{' {
+            src.nested_key(&mut state.scratch)?;
+            if state.repeated_at(level) {
+                let key = String::from_utf8_lossy(&state.scratch).into_owned();
+                state.soft(|| document::duplicate_key::<serde_json::Error>(&key).to_string());
+            }
+        }
+        strict_value(src, state, level + 1)?;
+        match src.next_token()? {
+            b',' => {}
+            b if b == close => return Ok(()),
+            _ => return Err(src.back("expected ',' or a closing bracket")),
+        }
+    }
+}
+
 /// The index of the first byte that ends a plain run of string content: a quote, a backslash
 /// or a control character. Eight bytes at a time: the lowest flagged byte of each test is a
 /// true match (a borrow only runs upward from one).
@@ -737,17 +1309,20 @@ fn special(bytes: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::document;
     use crate::lookup;
 
-    /// A plaintext handed out in pieces of `size` bytes.
+    /// A plaintext handed out in pieces of `size` bytes; `ended` once asked past its end.
     struct Pieces<'a> {
         rest: &'a [u8],
         size: usize,
+        ended: bool,
     }
 
     impl Feed for Pieces<'_> {
         fn next(&mut self, _used: SecretBuf) -> Option<SecretBuf> {
             if self.rest.is_empty() {
+                self.ended = true;
                 return None;
             }
             let (piece, rest) = self.rest.split_at(self.size.min(self.rest.len()));
@@ -758,35 +1333,28 @@ mod tests {
         }
     }
 
-    struct Count(usize);
-
-    impl Observer for Count {
-        fn observe(&mut self, bytes: &[u8]) {
-            self.0 += bytes.len();
-        }
-    }
-
-    /// The scan's answer, the same in pieces of every size, and every byte observed.
+    /// The scan's answer, the same in pieces of every size, and the input read to its end.
     fn scan(json: &str, name: &str) -> Result<Option<Box<Entry>>, ParseError> {
         let mut answers = Vec::new();
         for size in [1, 2, 3, 7, 64, 4096] {
-            let mut seen = Count(0);
             let mut keep = Keep::Order;
             let answer = loop {
                 let mut feed = Pieces {
                     rest: json.as_bytes(),
                     size,
+                    ended: false,
                 };
-                match find_entry(&mut feed, &mut seen, name, keep) {
-                    Scan::Done(answer) => break answer,
+                match find_entry(&mut feed, name, keep) {
+                    Scan::Done(answer) => {
+                        assert!(feed.ended, "the input read to its end: {json}");
+                        break answer;
+                    }
                     Scan::Again(more) => {
                         assert!(more != keep, "{json}");
                         keep = more;
                     }
                 }
-                seen.0 = 0;
             };
-            assert_eq!(seen.0, json.len(), "every byte observed: {json}");
             answers.push(answer);
         }
         let first = answers.remove(0);
@@ -904,6 +1472,216 @@ mod tests {
                     unique.len() < keys.len(),
                     "{json}"
                 );
+            }
+        }
+    }
+
+    /// A vault of `names`, in that order.
+    fn vault_of(names: &[String]) -> String {
+        let body: Vec<String> = names
+            .iter()
+            .map(|k| format!("\"{k}\": {{\"password\": \"p-{k}\"}}"))
+            .collect();
+        format!(r#"{{"entries": {{{}}}}}"#, body.join(", "))
+    }
+
+    /// How many passes a scan for `name` takes, and its answer.
+    fn passes(json: &str, name: &str) -> (usize, Result<Option<Box<Entry>>, ParseError>) {
+        let mut keep = Keep::Order;
+        for pass in 1.. {
+            let mut plaintext = SecretBuf::with_capacity(json.len());
+            plaintext.extend_from_slice(json.as_bytes());
+            let mut feed = Whole::new(plaintext);
+            match find_entry(&mut feed, name, keep) {
+                Scan::Done(answer) => return (pass, answer),
+                Scan::Again(more) => keep = more,
+            }
+        }
+        unreachable!()
+    }
+
+    #[test]
+    fn names_out_of_order_early_take_one_pass_late_two() {
+        let sorted: Vec<String> = (0..EARLY_NAMES + 10).map(|i| format!("n{i:06}")).collect();
+        let mut early = sorted.clone();
+        early.swap(3, 4);
+        let (count, found) = passes(&vault_of(&early), "n000100");
+        assert_eq!(count, 1);
+        assert_eq!(found.unwrap().unwrap().password.expose(), "p-n000100");
+        let mut late = sorted.clone();
+        let last = late.len() - 1;
+        late.swap(last - 1, last);
+        let (count, found) = passes(&vault_of(&late), "n000100");
+        assert_eq!(count, 2);
+        assert!(found.unwrap().is_some());
+        // A repeat is found on both paths, and named.
+        for at in [5, EARLY_NAMES + 5] {
+            let mut repeated = sorted.clone();
+            repeated.push(sorted[at].clone());
+            let err = passes(&vault_of(&repeated), "n000100").1.unwrap_err();
+            assert!(err.to_string().contains(&sorted[at]), "{err}");
+            agrees(&vault_of(&repeated), "n000100");
+        }
+        agrees(&vault_of(&early), "n000007");
+    }
+
+    /// The listing scan's answer, the same in pieces of each size, the input read to its end.
+    fn listed(json: &[u8], sizes: &[usize]) -> Result<Vec<String>, ParseError> {
+        let mut answers = sizes.iter().map(|&size| {
+            let mut feed = Pieces {
+                rest: json,
+                size,
+                ended: false,
+            };
+            let answer = list_names(&mut feed);
+            assert!(feed.ended, "the input read to its end");
+            answer
+        });
+        let first = answers.next().expect("a size");
+        for other in answers {
+            match (&first, &other) {
+                (Ok(a), Ok(b)) => assert_eq!(a, b),
+                (Err(a), Err(b)) => assert_eq!(a, b),
+                _ => panic!(
+                    "answers differ by piece size: {}",
+                    String::from_utf8_lossy(json)
+                ),
+            }
+        }
+        first
+    }
+
+    /// The listing scan agrees with the full parse of a listing: the same names, or both
+    /// refuse (a newer format, named, the same way).
+    fn listing_agrees(json: &[u8], sizes: &[usize]) {
+        let streamed = listed(json, sizes);
+        let parsed = document::Listing::<document::Checked>::parse(json)
+            .map(|listing| listing.names().map(str::to_owned).collect::<Vec<_>>());
+        match (&streamed, &parsed) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b),
+            (Err(ParseError::TooNew(a)), Err(ParseError::TooNew(b))) => assert_eq!(a, b),
+            (Err(ParseError::Invalid(_)), Err(ParseError::Invalid(_))) => {}
+            _ => panic!(
+                "{}: streamed {streamed:?}, parsed {parsed:?}",
+                String::from_utf8_lossy(json)
+            ),
+        }
+    }
+
+    const RICH: &str = r#"{"format": 1, "recipients": [{"name": "op", "key": "age1x"}],
+        "entries": {"b/z": {"id": "1", "username": "u", "password": "p\u00e9\"", "url": "",
+            "notes": "n", "totp": "t", "fields": {"pin": "1", "k": "v"}, "tags": ["a", "b"],
+            "created": "c", "updated": "u", "history": [{"password": "old", "until": "t",
+            "x": [1, -2.5e3, {"y": null}]}], "custom": {"k": [true, false, 0]}},
+          "a": {}, "c\u0020d": {"password": "x"}},
+        "deleted": {"gone": "t"}, "derived": {}, "conflicts": [], "future": {"z": [1]}}"#;
+
+    #[test]
+    fn a_listing_finds_the_names_a_full_parse_finds() {
+        let names = listed(RICH.as_bytes(), &[1, 2, 7, 4096]).unwrap();
+        assert_eq!(names, ["a", "b/z", "c d"]);
+        listing_agrees(RICH.as_bytes(), &[1, 5, 4096]);
+        assert!(listed(br#"{"entries": {}}"#, &[1]).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_listing_refuses_what_a_full_parse_refuses() {
+        let deep = |levels: usize| {
+            format!(
+                r#"{{"entries": {{"a": {{"x": {}{}}}}}}}"#,
+                "[".repeat(levels),
+                "]".repeat(levels)
+            )
+        };
+        let cases: Vec<String> = [
+            r#"{"entries": {"a": {}, "a": {}}}"#,
+            r#"{"entries": {"b": {}, "a": {}, "b": {}}}"#,
+            r#"{"entries": {"a": {"password": "1", "password": "2"}}}"#,
+            r#"{"entries": {"a": {"fields": {"k": "1", "k": "2"}}}}"#,
+            r#"{"entries": {"a": {"fields": {"k": 1}}}}"#,
+            r#"{"entries": {"a": {"fields": []}}}"#,
+            r#"{"entries": {"a": {"tags": ["x", 1]}}}"#,
+            r#"{"entries": {"a": {"tags": "x"}}}"#,
+            r#"{"entries": {"a": {"history": [{"password": 1}]}}}"#,
+            r#"{"entries": {"a": {"history": [{"until": "1", "until": "2"}]}}}"#,
+            r#"{"entries": {"a": {"history": [{"k": 1, "k": 2}]}}}"#,
+            r#"{"entries": {"a": {"history": ["x"]}}}"#,
+            r#"{"entries": {"a": {"history": {}}}}"#,
+            r#"{"entries": {"a": {"x": {"k": 1, "k": 2}}}}"#,
+            r#"{"entries": {"a": {"x": [{"k": 1, "k": 2}]}}}"#,
+            r#"{"entries": {"a": {"x": 1, "x": 2}}}"#,
+            r#"{"entries": {"a": {"x": 1e400}}}"#,
+            r#"{"entries": {"a": {"x": -1e400}}}"#,
+            r#"{"entries": {"a": {"x": 1e-400}}}"#,
+            r#"{"entries": {"a": {"x": 123456789012345678901234567890}}}"#,
+            r#"{"entries": {"a": {"x": "\ud800"}}}"#,
+            r#"{"entries": {"a": {"password": "\udc00"}}}"#,
+            r#"{"entries": {"a": {"password": "\ud83d\ude00"}}}"#,
+            r#"{"entries": {"a": {"password": null}}}"#,
+            r#"{"entries": {"a": {"password": ["x"]}}}"#,
+            r#"{"entries": {"a": []}}"#,
+            r#"{"entries": {"a": null}}"#,
+            r#"{"entries": {"a": "x"}}"#,
+            r#"{"entries": []}"#,
+            r#"{"entries": {}, "entries": {}}"#,
+            r#"{"entries": {}, "x": 1, "x": 2}"#,
+            r#"{"entries": {}, "x": {"k": 1, "k": 2}}"#,
+            r#"{"entries": {}, "recipients": {}}"#,
+            r#"{"entries": {}, "recipients": [{"name": 1}]}"#,
+            r#"{"entries": {}, "deleted": {"a": 1}}"#,
+            r#"{"entries": {}, "deleted": {"a": "1", "a": "2"}}"#,
+            r#"{"entries": {}, "conflicts": {}}"#,
+            r#"{"format": 2, "entries": {}}"#,
+            r#"{"format": 2, "entries": {"a": []}}"#,
+            r#"{"entries": {"a": []}, "format": 9}"#,
+            r#"{"format": 0, "entries": {}}"#,
+            r#"{"format": -0, "entries": {}}"#,
+            r#"{"format": 1.0, "entries": {}}"#,
+            r#"{"format": "1", "entries": {}}"#,
+            r#"{"recipients": []}"#,
+            r#"{"entries": {}} x"#,
+            r#"{"entries": {"a": {}}"#,
+            "[]",
+            "",
+        ]
+        .iter()
+        .map(|s| (*s).to_owned())
+        .chain([deep(124), deep(125), deep(126), deep(200)])
+        .collect();
+        for json in &cases {
+            listing_agrees(json.as_bytes(), &[1, 3, 4096]);
+        }
+        for bytes in [
+            &b"{\"entries\": {\"a\": {\"password\": \"\xff\"}}}"[..],
+            &b"{\"entries\": {\"a\": {\"x\": \"\xc3\xa9\xe2\x82\"}}}"[..],
+            &b"{\"entries\": {\"a\": {\"x\": \"\xe2\x82\xac\xf0\x9f\x98\x80\"}}}"[..],
+            &b"{\"entries\": {\"\xc3\"}}"[..],
+        ] {
+            listing_agrees(bytes, &[1, 2, 3, 4096]);
+        }
+    }
+
+    /// Every document one byte away from a rich one (a byte dropped, replaced or added), in
+    /// this format and in a newer one, is refused or listed exactly as the full parse refuses
+    /// or lists it.
+    #[test]
+    fn a_listing_agrees_with_a_full_parse_one_byte_away() {
+        let newer = RICH.replacen(r#""format": 1"#, r#""format": 2"#, 1);
+        for base in [RICH.as_bytes(), newer.as_bytes()] {
+            for at in 0..base.len() {
+                let mut dropped = base.to_vec();
+                dropped.remove(at);
+                listing_agrees(&dropped, &[7, 4096]);
+                for b in [
+                    b'"', b'\\', b'{', b'}', b'[', b']', b',', b':', b'1', b'e', b'n', 0xc3,
+                ] {
+                    let mut replaced = base.to_vec();
+                    replaced[at] = b;
+                    listing_agrees(&replaced, &[7, 4096]);
+                    let mut added = base.to_vec();
+                    added.insert(at, b);
+                    listing_agrees(&added, &[7, 4096]);
+                }
             }
         }
     }

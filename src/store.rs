@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::atomic::{self, Mode};
 use crate::change::Change;
-use crate::crypto::{self, AgeRecipient, DecryptFailure, Decrypting};
+use crate::crypto::{self, AgeRecipient, DecryptFailure, Decrypting, Hash};
 use crate::secret::SecretBuf;
 
 use crate::derived;
@@ -23,7 +23,7 @@ use crate::error::{Error, Result};
 use crate::identity::Identity;
 use crate::os;
 use crate::scan::{self, Feed as _, Keep, Scan};
-use crate::signature::{self, Signed, Verifier};
+use crate::signature::{self, Signed};
 use crate::trust::Refusal;
 
 /// How long a writer waits for another one to finish.
@@ -84,20 +84,34 @@ impl Store {
         Listing::parse(&plaintext).map_err(|err| self.invalid(err))
     }
 
+    /// The entries' names, sorted, as [`Store::load_listing`] with
+    /// [`crate::document::Checked`] entries finds
+    /// them (the same documents refused, the same signer check), checked as the plaintext is
+    /// decrypted, without holding it: what `list` needs.
+    pub fn load_names(&self, identity: &Identity) -> Result<Vec<String>> {
+        // Checking every entry keeps this thread as busy as decrypting keeps the other.
+        let (path, mut feed, _) = self.plaintext_feed(identity, Hash::AsDecrypted)?;
+        let names = scan::list_names(&mut feed);
+        if let Some(failure) = feed.failure() {
+            return Err(Error::VaultUnreadable {
+                path,
+                reason: failure.describe().into(),
+            });
+        }
+        self.check(identity, Check::Read, &feed.signed())?;
+        names.map_err(|err| self.invalid(err))
+    }
+
     /// The whole plaintext this identity reads, as [`Store::read_plaintext`] finds it, decrypted
     /// chunk by chunk into one buffer (a large file on a thread of its own, no copy of the
     /// ciphertext held), and who signed it, hashed as it arrives; when the identity has no
     /// anchors nothing depends on the signer, and it is not hashed (`Unsigned`).
     fn read_plaintext_streamed(&self, identity: &Identity) -> Result<(SecretBuf, Signed)> {
-        let (path, mut feed, size) = self.plaintext_feed(identity)?;
-        let mut verifier = identity.trust().has_anchors().then(Verifier::default);
+        let (path, mut feed, size) = self.plaintext_feed(identity, Hash::AsRead)?;
         // The plaintext is shorter than the ciphertext: the buffer is never reallocated.
         let mut plaintext = SecretBuf::with_capacity(usize::try_from(size).unwrap_or(0));
         let mut used = SecretBuf::with_capacity(0);
         while let Some(chunk) = feed.next(used) {
-            if let Some(verifier) = &mut verifier {
-                verifier.update(&chunk);
-            }
             plaintext.extend_from_slice(&chunk);
             used = chunk;
         }
@@ -107,8 +121,7 @@ impl Store {
                 reason: failure.describe().into(),
             });
         }
-        let signed = verifier.map_or(Signed::Unsigned, Verifier::finish);
-        Ok((plaintext, signed))
+        Ok((plaintext, feed.signed()))
     }
 
     /// The vault as it is and who signed it, whatever this identity trusts: for showing a
@@ -227,16 +240,10 @@ impl Store {
     /// signer this identity's anchors refuse, before any entry is given out.
     /// Takes no lock and never writes.
     pub fn load_entry(&self, identity: &Identity, name: &str) -> Result<Option<Entry>> {
-        // Without anchors nothing depends on the signer: no hash pass.
-        let anchors = identity.trust().has_anchors();
         let mut keep = Keep::Order;
         loop {
-            let (path, mut feed, _) = self.plaintext_feed(identity)?;
-            let mut verifier = anchors.then(Verifier::default);
-            let scan = match &mut verifier {
-                Some(verifier) => scan::find_entry(&mut feed, verifier, name, keep),
-                None => scan::find_entry(&mut feed, &mut (), name, keep),
-            };
+            let (path, mut feed, _) = self.plaintext_feed(identity, Hash::AsRead)?;
+            let scan = scan::find_entry(&mut feed, name, keep);
             // Names out of order (a vault made by hand): once more, keeping more of them.
             if let Scan::Again(more) = scan {
                 keep = more;
@@ -248,9 +255,7 @@ impl Store {
                     reason: failure.describe().into(),
                 });
             }
-            if let Some(verifier) = verifier {
-                self.check(identity, Check::Read, &verifier.finish())?;
-            }
+            self.check(identity, Check::Read, &feed.signed())?;
             if let Scan::Done(found) = scan {
                 return found
                     .map(|entry| entry.map(|entry| *entry))
@@ -279,10 +284,21 @@ impl Store {
 
     /// The plaintext this identity reads, as [`Store::read_plaintext`] finds it, opened for
     /// reading chunk by chunk; with the path of the file it comes from and that file's size.
-    fn plaintext_feed(&self, identity: &Identity) -> Result<(PathBuf, Decrypting, u64)> {
+    /// Hashed for its signature only when the identity has anchors (without, nothing depends
+    /// on the signer), where `hash` says.
+    fn plaintext_feed(
+        &self,
+        identity: &Identity,
+        hash: Hash,
+    ) -> Result<(PathBuf, Decrypting, u64)> {
+        let hash = if identity.trust().has_anchors() {
+            hash
+        } else {
+            Hash::No
+        };
         if let Some((path, ciphertext)) = derived::find_for(&self.real_path(), identity) {
             let size = ciphertext.len() as u64;
-            match crypto::decrypt_stream(io::Cursor::new(ciphertext), size, identity.keys()) {
+            match crypto::decrypt_stream(io::Cursor::new(ciphertext), size, identity.keys(), hash) {
                 Ok(feed) => return Ok((path, feed, size)),
                 Err(DecryptFailure::NoMatch) => {}
                 Err(failure) => {
@@ -294,7 +310,7 @@ impl Store {
             }
         }
         let (file, size) = self.open_file()?;
-        crypto::decrypt_stream(file, size, identity.keys())
+        crypto::decrypt_stream(file, size, identity.keys(), hash)
             .map(|feed| (self.path.clone(), feed, size))
             .map_err(|failure| self.decrypt_failure(identity, failure))
     }

@@ -9,9 +9,7 @@ use serde::Serialize;
 use super::args::{EditArgs, EntryFields};
 use super::{Context, Prompting, output, prompt};
 use vault::change::{Change, check_name};
-use vault::document::{
-    Checked, Document, Entry, Listing, Summary, timestamp_now, validate_field_name, validate_tag,
-};
+use vault::document::{Document, Entry, Summary, timestamp_now, validate_field_name, validate_tag};
 use vault::error::{Error, Result};
 use vault::generate;
 use vault::otp;
@@ -25,12 +23,12 @@ pub fn list(ctx: &Context, pattern: Option<&str>, json: bool) -> Result<()> {
     let store = ctx.store()?;
     // Names (and for --json the non-secret fields) only: no secret is decoded to list them.
     if !json {
-        let listing = store.load_listing::<Checked>(&identity)?;
-        let names = select(&listing, pattern, store.path())?;
+        let names = store.load_names(&identity)?;
+        let names = select(names.iter().map(String::as_str), pattern, store.path())?;
         return print_listed(&names, false, |_| None);
     }
     let listing = store.load_listing::<Summary>(&identity)?;
-    let names = select(&listing, pattern, store.path())?;
+    let names = select(listing.names(), pattern, store.path())?;
     print_listed(&names, true, |name| {
         listing.get(name).map(|e| Listed {
             name,
@@ -44,23 +42,21 @@ pub fn list(ctx: &Context, pattern: Option<&str>, json: bool) -> Result<()> {
     })
 }
 
-/// The names `pattern` selects (all without one), sorted; none is an error naming the nearest.
-fn select<'a, E>(
-    listing: &'a Listing<E>,
+/// The names of `all` (sorted) that `pattern` selects (all without one); none is an error
+/// naming the nearest.
+fn select<'a>(
+    all: impl Iterator<Item = &'a str> + Clone,
     pattern: Option<&str>,
     vault: &Path,
 ) -> Result<Vec<&'a str>> {
     let Some(pattern) = pattern else {
-        return Ok(listing.names().collect());
+        return Ok(all.collect());
     };
     let selection = Selection::parse(pattern);
-    let names: Vec<&str> = listing
-        .names()
-        .filter(|name| selection.matches(name))
-        .collect();
+    let names: Vec<&str> = all.clone().filter(|name| selection.matches(name)).collect();
     if names.is_empty() {
         return Err(match selection {
-            Selection::Name(name) => Error::no_entry(&name, vault, listing.names()),
+            Selection::Name(name) => Error::no_entry(&name, vault, all),
             _ => no_match(pattern, vault),
         });
     }

@@ -211,13 +211,15 @@ const PIPELINE_DEPTH: usize = 2;
 /// stream: its header is checked and unwrapped with `identities` now, its payload decrypted
 /// chunk by chunk as the returned feed is read, each chunk authenticated before it is handed
 /// out. Truncation or tampering anywhere shows as [`Decrypting::failure`] once the feed ends.
-/// Every byte is hashed for the signature as `hash` says, for [`Decrypting::signed`].
+/// With `verify`, every byte is hashed for the signature as it is handed out, for
+/// [`Decrypting::signed`]: on the reader's thread, which keeps the two threads about as busy
+/// (reading and checking what was decrypted is lighter than decrypting).
 /// Armored files are read whole, as [`decrypt`] reads them.
 pub fn decrypt_stream(
     mut input: impl Read + Send + 'static,
     size: u64,
     identities: &[AgeIdentity],
-    hash: Hash,
+    verify: bool,
 ) -> Result<Decrypting, DecryptFailure> {
     REFUSED.set(None);
     let mut head = Vec::with_capacity(8 * 1024);
@@ -231,7 +233,7 @@ pub fn decrypt_stream(
         return Ok(Decrypting {
             source: Some(Producer::Whole(plaintext)),
             failure: None,
-            verifier: hash.verifier(),
+            verifier: verify.then(Verifier::default),
         });
     }
     header_within_bounds(&head)?;
@@ -251,41 +253,16 @@ pub fn decrypt_stream(
     let chunk = usize::try_from(size)
         .unwrap_or(STREAM_CHUNK)
         .clamp(4096, STREAM_CHUNK);
-    let mut verifier = hash.verifier();
     let source = if size >= PIPELINE_FROM && several_cores() {
-        let on_thread = if hash == Hash::AsDecrypted {
-            verifier.take()
-        } else {
-            None
-        };
-        Producer::Thread(Pipeline::start(reader, on_thread))
+        Producer::Thread(Pipeline::start(reader))
     } else {
         Producer::Inline { reader, chunk }
     };
     Ok(Decrypting {
         source: Some(source),
         failure: None,
-        verifier,
+        verifier: verify.then(Verifier::default),
     })
-}
-
-/// Whether, and on which thread, a streamed plaintext is hashed for its signature. On two
-/// cores the reader and the decrypting thread should be about as busy: the lighter the
-/// reader's own work, the more of the hash it takes.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Hash {
-    /// Not hashed: nothing depends on the signer.
-    No,
-    /// As each chunk is handed to the reader, on its thread.
-    AsRead,
-    /// As each chunk is decrypted: on the decrypting thread when there is one.
-    AsDecrypted,
-}
-
-impl Hash {
-    fn verifier(self) -> Option<Verifier> {
-        (self != Hash::No).then(Verifier::default)
-    }
 }
 
 /// Whether a second thread can decrypt while this one reads. Asked once: the answer reads
@@ -299,8 +276,7 @@ fn several_cores() -> bool {
 pub struct Decrypting {
     source: Option<Producer>,
     failure: Option<DecryptFailure>,
-    /// The signature's hash of every chunk handed out; or, when the decrypting thread hashes,
-    /// of every chunk it decrypted, once it has ended.
+    /// The signature's hash of every chunk handed out.
     verifier: Option<Verifier>,
 }
 
@@ -323,7 +299,7 @@ impl Decrypting {
     }
 
     /// Who signed the plaintext, once the feed has ended without a failure; `Unsigned` when
-    /// it was opened with [`Hash::No`].
+    /// it was opened without `verify`.
     pub fn signed(&mut self) -> Signed {
         self.verifier
             .take()
@@ -353,12 +329,7 @@ impl crate::scan::Feed for Decrypting {
             }
             Producer::Thread(pipeline) => match pipeline.next(used) {
                 Piece::Chunk(chunk) => Ok(Some(chunk)),
-                Piece::End(hashed) => {
-                    if hashed.is_some() {
-                        self.verifier = hashed;
-                    }
-                    Ok(None)
-                }
+                Piece::End => Ok(None),
                 Piece::Failed(failure) => Err(failure),
             },
         };
@@ -385,8 +356,7 @@ impl crate::scan::Feed for Decrypting {
 /// What the decrypting thread sends.
 enum Piece {
     Chunk(SecretBuf),
-    /// The input's end, and the signature's hash of all of it when this thread hashed.
-    End(Option<Verifier>),
+    End,
     Failed(DecryptFailure),
 }
 
@@ -399,7 +369,7 @@ struct Pipeline {
 }
 
 impl Pipeline {
-    fn start(mut reader: Box<dyn Read + Send>, mut verifier: Option<Verifier>) -> Self {
+    fn start(mut reader: Box<dyn Read + Send>) -> Self {
         let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Piece>(PIPELINE_DEPTH);
         let (empty_tx, empty_rx) = std::sync::mpsc::channel::<SecretBuf>();
         let thread = std::thread::spawn(move || {
@@ -418,13 +388,8 @@ impl Pipeline {
                 };
                 buf.clear();
                 let piece = match buf.fill_from(&mut reader) {
-                    Ok(0) => Piece::End(verifier.take()),
-                    Ok(_) => {
-                        if let Some(verifier) = &mut verifier {
-                            verifier.update(&buf);
-                        }
-                        Piece::Chunk(buf)
-                    }
+                    Ok(0) => Piece::End,
+                    Ok(_) => Piece::Chunk(buf),
                     Err(e) => Piece::Failed(read_failure(&e)),
                 };
                 let last = !matches!(piece, Piece::Chunk(_));

@@ -710,10 +710,10 @@ impl<'f> Source<'f> {
         std::str::from_utf8(scratch).map_err(|_| self.error("invalid UTF-8 in a key"))
     }
 
-    /// A key below the top level, as [`Source::key`] reads it but for a key that is not
-    /// UTF-8: in strict mode the check of the whole input has found it already, and reading
-    /// goes on (as a full parse's search for a newer format passes over such keys).
-    fn nested_key<'s>(&mut self, scratch: &'s mut Vec<u8>) -> Result<&'s str, Stop> {
+    /// A key below the top level, decoded into `scratch`, and the `:` after it. Its bytes are
+    /// not checked as UTF-8 here: in strict mode the check of the whole input does that, and
+    /// reading goes on past such a key (as a full parse's search for a newer format does).
+    fn nested_key(&mut self, scratch: &mut Vec<u8>) -> Step {
         if self.next_token()? != b'"' {
             return Err(self.back("expected a key"));
         }
@@ -721,12 +721,7 @@ impl<'f> Source<'f> {
         if self.next_token()? != b':' {
             return Err(self.back("expected ':'"));
         }
-        if self.strict && std::str::from_utf8(scratch).is_err() {
-            let shown = String::from_utf8_lossy(scratch).into_owned();
-            scratch.clear();
-            scratch.extend_from_slice(shown.as_bytes());
-        }
-        std::str::from_utf8(scratch).map_err(|_| self.error("invalid UTF-8 in a key"))
+        Ok(())
     }
 }
 
@@ -1014,7 +1009,8 @@ fn listing_entries(src: &mut Source, state: &mut Listing) -> Step {
         return Ok(());
     }
     loop {
-        let name = src.nested_key(&mut state.scratch)?.to_owned();
+        src.nested_key(&mut state.scratch)?;
+        let name = String::from_utf8_lossy(&state.scratch).into_owned();
         state.names.push(name);
         checked_entry(src, state)?;
         match src.next_token()? {
@@ -1051,6 +1047,24 @@ const MEMBERS: [(&str, Member); 11] = [
     ("history", Member::History),
 ];
 
+/// Which of [`MEMBERS`] `key` is.
+fn member(key: &[u8]) -> Option<usize> {
+    Some(match key {
+        b"username" => 0,
+        b"url" => 1,
+        b"created" => 2,
+        b"updated" => 3,
+        b"id" => 4,
+        b"password" => 5,
+        b"notes" => 6,
+        b"totp" => 7,
+        b"fields" => 8,
+        b"tags" => 9,
+        b"history" => 10,
+        _ => return None,
+    })
+}
+
 /// One entry (at nesting level 3), checked as [`crate::document::Checked`] reads it.
 fn checked_entry(src: &mut Source, state: &mut Listing) -> Step {
     const LEVEL: usize = 3;
@@ -1069,10 +1083,7 @@ fn checked_entry(src: &mut Source, state: &mut Listing) -> Step {
     }
     loop {
         src.nested_key(&mut state.scratch)?;
-        let member = MEMBERS
-            .iter()
-            .position(|(name, _)| name.as_bytes() == state.scratch.as_slice());
-        if let Some(index) = member {
+        if let Some(index) = member(&state.scratch) {
             let (name, kind) = MEMBERS[index];
             let bit = 1 << index;
             if known & bit != 0 {
@@ -1661,6 +1672,15 @@ mod tests {
         }
     }
 
+    #[test]
+    fn members_are_told_apart_as_the_table_lists_them() {
+        for (index, (name, _)) in MEMBERS.iter().enumerate() {
+            assert_eq!(member(name.as_bytes()), Some(index), "{name}");
+        }
+        assert_eq!(member(b"user"), None);
+        assert_eq!(member(b"Password"), None);
+    }
+
     /// Every document one byte away from a rich one (a byte dropped, replaced or added), in
     /// this format and in a newer one, is refused or listed exactly as the full parse refuses
     /// or lists it.
@@ -1671,16 +1691,16 @@ mod tests {
             for at in 0..base.len() {
                 let mut dropped = base.to_vec();
                 dropped.remove(at);
-                listing_agrees(&dropped, &[7, 4096]);
+                listing_agrees(&dropped, &[7]);
                 for b in [
                     b'"', b'\\', b'{', b'}', b'[', b']', b',', b':', b'1', b'e', b'n', 0xc3,
                 ] {
                     let mut replaced = base.to_vec();
                     replaced[at] = b;
-                    listing_agrees(&replaced, &[7, 4096]);
+                    listing_agrees(&replaced, &[7]);
                     let mut added = base.to_vec();
                     added.insert(at, b);
-                    listing_agrees(&added, &[7, 4096]);
+                    listing_agrees(&added, &[7]);
                 }
             }
         }

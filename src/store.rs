@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 
 use crate::atomic::{self, Mode};
 use crate::change::Change;
-use crate::crypto::{self, AgeRecipient, DecryptFailure, Decrypting, Hash};
+use crate::crypto::{self, AgeRecipient, DecryptFailure, Decrypting};
 use crate::secret::SecretBuf;
 
 use crate::derived;
@@ -89,8 +89,7 @@ impl Store {
     /// them (the same documents refused, the same signer check), checked as the plaintext is
     /// decrypted, without holding it: what `list` needs.
     pub fn load_names(&self, identity: &Identity) -> Result<Vec<String>> {
-        // Checking every entry keeps this thread as busy as decrypting keeps the other.
-        let (path, mut feed, _) = self.plaintext_feed(identity, Hash::AsDecrypted)?;
+        let (path, mut feed, _) = self.plaintext_feed(identity)?;
         let names = scan::list_names(&mut feed);
         if let Some(failure) = feed.failure() {
             return Err(Error::VaultUnreadable {
@@ -107,7 +106,7 @@ impl Store {
     /// ciphertext held), and who signed it, hashed as it arrives; when the identity has no
     /// anchors nothing depends on the signer, and it is not hashed (`Unsigned`).
     fn read_plaintext_streamed(&self, identity: &Identity) -> Result<(SecretBuf, Signed)> {
-        let (path, mut feed, size) = self.plaintext_feed(identity, Hash::AsRead)?;
+        let (path, mut feed, size) = self.plaintext_feed(identity)?;
         // The plaintext is shorter than the ciphertext: the buffer is never reallocated.
         let mut plaintext = SecretBuf::with_capacity(usize::try_from(size).unwrap_or(0));
         let mut used = SecretBuf::with_capacity(0);
@@ -242,7 +241,7 @@ impl Store {
     pub fn load_entry(&self, identity: &Identity, name: &str) -> Result<Option<Entry>> {
         let mut keep = Keep::Order;
         loop {
-            let (path, mut feed, _) = self.plaintext_feed(identity, Hash::AsRead)?;
+            let (path, mut feed, _) = self.plaintext_feed(identity)?;
             let scan = scan::find_entry(&mut feed, name, keep);
             // Names out of order (a vault made by hand): once more, keeping more of them.
             if let Scan::Again(more) = scan {
@@ -284,21 +283,14 @@ impl Store {
 
     /// The plaintext this identity reads, as [`Store::read_plaintext`] finds it, opened for
     /// reading chunk by chunk; with the path of the file it comes from and that file's size.
-    /// Hashed for its signature only when the identity has anchors (without, nothing depends
-    /// on the signer), where `hash` says.
-    fn plaintext_feed(
-        &self,
-        identity: &Identity,
-        hash: Hash,
-    ) -> Result<(PathBuf, Decrypting, u64)> {
-        let hash = if identity.trust().has_anchors() {
-            hash
-        } else {
-            Hash::No
-        };
+    /// Hashed for its signature only when the identity has anchors: without, nothing depends
+    /// on the signer.
+    fn plaintext_feed(&self, identity: &Identity) -> Result<(PathBuf, Decrypting, u64)> {
+        let verify = identity.trust().has_anchors();
         if let Some((path, ciphertext)) = derived::find_for(&self.real_path(), identity) {
             let size = ciphertext.len() as u64;
-            match crypto::decrypt_stream(io::Cursor::new(ciphertext), size, identity.keys(), hash) {
+            match crypto::decrypt_stream(io::Cursor::new(ciphertext), size, identity.keys(), verify)
+            {
                 Ok(feed) => return Ok((path, feed, size)),
                 Err(DecryptFailure::NoMatch) => {}
                 Err(failure) => {
@@ -310,7 +302,7 @@ impl Store {
             }
         }
         let (file, size) = self.open_file()?;
-        crypto::decrypt_stream(file, size, identity.keys(), hash)
+        crypto::decrypt_stream(file, size, identity.keys(), verify)
             .map(|feed| (self.path.clone(), feed, size))
             .map_err(|failure| self.decrypt_failure(identity, failure))
     }

@@ -90,6 +90,10 @@ fn is_format(c: char) -> bool {
 /// A value fit for a terminal: what [`disguises`] finds is shown escaped (`\u{1b}`,
 /// `\u{202e}`) rather than obeyed or hidden. Newlines are kept when `keep_newlines` is set.
 pub fn printable(value: &str, keep_newlines: bool) -> Cow<'_, str> {
+    // Printable ASCII, the usual name or value, holds nothing to escape: one quick pass.
+    if value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Cow::Borrowed(value);
+    }
     let bad = |c: char| disguises(c) && !(keep_newlines && c == '\n');
     if value.chars().any(bad) {
         let mut shown = String::with_capacity(value.len() * 2);

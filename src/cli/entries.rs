@@ -111,7 +111,8 @@ fn print_listed<'a>(
     if !json {
         let mut text = String::with_capacity(names.iter().map(|n| n.len() + 1).sum());
         for name in names {
-            let _ = writeln!(text, "{}", output::printable(name));
+            text.push_str(&output::printable(name));
+            text.push('\n');
         }
         return output::stdout(text.as_bytes());
     }

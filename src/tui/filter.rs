@@ -36,17 +36,47 @@ pub fn narrows(old: &str, new: &str) -> bool {
 }
 
 /// The entries among `entries` that match `query`, best first. Walks the entries it is given
-/// (no lookup by name: at 100,000 that alone costs more than the matching).
+/// (no lookup by name: at 100,000 that alone costs more than the matching); a long list is
+/// scored in two halves at once, one on a second thread.
 fn ranked<'a>(
     query: &str,
     entries: impl Iterator<Item = (&'a String, &'a vault::document::Entry)>,
 ) -> Vec<String> {
+    /// Below this, a thread costs more than it saves.
+    const SPLIT_FROM: usize = 20_000;
     let pattern = Pattern::parse(query, CaseMatching::Smart, Normalization::Smart);
+    let needle = plain_needle(query);
+    let entries: Vec<_> = entries.collect();
+    let mut hits = if entries.len() >= SPLIT_FROM {
+        let (first, second) = entries.split_at(entries.len() / 2);
+        std::thread::scope(|scope| {
+            let first = scope.spawn(|| score_all(&pattern, needle.as_deref(), first));
+            let mut hits = score_all(&pattern, needle.as_deref(), second);
+            hits.extend(
+                first
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            );
+            hits
+        })
+    } else {
+        score_all(&pattern, needle.as_deref(), &entries)
+    };
+    hits.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
+    hits.into_iter().map(|(_, name)| name.clone()).collect()
+}
+
+/// Each of `entries` that matches, with its score: the name counts most, and a username or
+/// URL match still finds the entry.
+fn score_all<'a>(
+    pattern: &Pattern,
+    needle: Option<&[u8]>,
+    entries: &[(&'a String, &'a vault::document::Entry)],
+) -> Vec<(u32, &'a String)> {
     let mut matcher = Matcher::new(Config::DEFAULT);
     let mut buf = Vec::new();
-    let needle = plain_needle(query);
     let mut score = |text: &str| {
-        if let Some(needle) = &needle
+        if let Some(needle) = needle
             && text.is_ascii()
             && !is_subsequence(needle, text.as_bytes())
         {
@@ -54,9 +84,9 @@ fn ranked<'a>(
         }
         pattern.score(Utf32Str::new(text, &mut buf), &mut matcher)
     };
-    let mut hits: Vec<(u32, &String)> = entries
-        .filter_map(|(name, entry)| {
-            // The name counts most; a username or URL match still finds the entry.
+    entries
+        .iter()
+        .filter_map(|&(name, entry)| {
             let best = [
                 score(name).map(|s| s * 2),
                 score(&entry.username),
@@ -67,9 +97,7 @@ fn ranked<'a>(
             .max()?;
             Some((best, name))
         })
-        .collect();
-    hits.sort_unstable_by(|a, b| b.0.cmp(&a.0).then_with(|| a.1.cmp(b.1)));
-    hits.into_iter().map(|(_, name)| name.clone()).collect()
+        .collect()
 }
 
 /// A query of plain characters (one fuzzy word, no signs), lowercased: then a text that does

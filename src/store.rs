@@ -70,9 +70,11 @@ impl Store {
     /// Decrypts and parses the vault, refusing it when the identity has anchors and no
     /// anchored writer signed it. Takes no lock and never writes.
     pub fn load(&self, identity: &Identity) -> Result<Document> {
-        let plaintext = self.read_plaintext(identity)?;
-        self.open_plaintext(&plaintext, identity, Check::Read)
-            .map(|opened| opened.doc)
+        // Decrypted on a second thread while this one hashes what arrives: the signature is
+        // known when the last chunk is, and the file is never held whole.
+        let (plaintext, signed) = self.read_plaintext_streamed(identity)?;
+        self.check(identity, Check::Read, &signed)?;
+        self.parse(&plaintext)
     }
 
     /// The entries' names, each read as `E` (see [`Listing`]), as [`Store::load`] would find
@@ -366,14 +368,20 @@ impl Store {
     ) -> Result<Opened> {
         let signed = signature::split(plaintext).verify();
         self.check(identity, check, &signed)?;
-        let mut doc = Document::parse(plaintext).map_err(|err| self.invalid(err))?;
-        // A save signs anew; the old signature is only evidence about this version.
-        doc.extra.remove(signature::MEMBER);
+        let doc = self.parse(plaintext)?;
         Ok(Opened {
             doc,
             plaintext_len: plaintext.len(),
             signed,
         })
+    }
+
+    /// The document a plaintext whose signer was checked holds, without its signature.
+    fn parse(&self, plaintext: &[u8]) -> Result<Document> {
+        let mut doc = Document::parse(plaintext).map_err(|err| self.invalid(err))?;
+        // A save signs anew; the old signature is only evidence about this version.
+        doc.extra.remove(signature::MEMBER);
+        Ok(doc)
     }
 
     fn check(&self, identity: &Identity, check: Check, signed: &Signed) -> Result<()> {

@@ -16,6 +16,8 @@
 
 use std::collections::HashSet;
 
+use zeroize::Zeroizing;
+
 use crate::document::{self, Entry, FORMAT, ParseError};
 use crate::secret::SecretBuf;
 
@@ -249,12 +251,13 @@ struct Source<'f> {
     /// over: every escape decoded (no lone surrogate), every number finite, the whole input
     /// UTF-8 (the bytes of an unfinished character carried to the next chunk).
     strict: bool,
-    utf8_carry: Vec<u8>,
+    utf8_carry: Zeroizing<Vec<u8>>,
     /// In strict mode, the first thing wrong that reading on can pass (a character that is
     /// not UTF-8, a number out of range): a full parse refuses it, a newer format explains it.
     lapse: Option<String>,
-    /// The text of the number being read, in strict mode.
-    number_text: Vec<u8>,
+    /// The text of the number being read, in strict mode (a member of its own may hold a PIN
+    /// as a number): wiped on drop, as the chunks are.
+    number_text: Zeroizing<Vec<u8>>,
 }
 
 impl<'f> Source<'f> {
@@ -268,9 +271,9 @@ impl<'f> Source<'f> {
             ended: false,
             open: Vec::new(),
             strict,
-            utf8_carry: Vec::new(),
+            utf8_carry: Zeroizing::new(Vec::new()),
             lapse: None,
-            number_text: Vec::new(),
+            number_text: Zeroizing::new(Vec::new()),
         }
     }
 

@@ -192,7 +192,9 @@ fn decrypt_with<R: std::io::BufRead>(
         return Err(DecryptFailure::PassphraseFile);
     }
     let reader = decryptor
-        .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
+        .decrypt(std::iter::once(
+            &Remembering(identities) as &dyn age::Identity
+        ))
         .map_err(map_decrypt_error)?;
     read_all(reader, size_hint)
 }
@@ -247,7 +249,9 @@ pub fn decrypt_stream(
     }
     let reader: Box<dyn Read + Send> = Box::new(
         decryptor
-            .decrypt(identities.iter().map(|i| i.as_ref() as &dyn age::Identity))
+            .decrypt(std::iter::once(
+                &Remembering(identities) as &dyn age::Identity
+            ))
             .map_err(map_decrypt_error)?,
     );
     let chunk = usize::try_from(size)
@@ -603,6 +607,95 @@ thread_local! {
     /// Set when a request of a plugin went unanswered during the current decryption (plugins
     /// run on the thread that decrypts), so its failure can say why.
     static REFUSED: Cell<Option<&'static str>> = const { Cell::new(None) };
+    /// Inside [`remembering_file_keys`]: the last file key unwrapped, with a digest of the
+    /// stanzas it came from.
+    static REMEMBERED: std::cell::RefCell<Memory> = const { std::cell::RefCell::new(Memory::Off) };
+}
+
+enum Memory {
+    /// Outside [`remembering_file_keys`].
+    Off,
+    Empty,
+    Holds(Remembered),
+}
+
+struct Remembered {
+    stanzas: [u8; 32],
+    file_key: zeroize::Zeroizing<[u8; 16]>,
+}
+
+/// Runs `read`, in which every file opened on this thread whose header holds the very stanzas
+/// of one opened before in it is opened with the file key unwrapped then: reading one file
+/// twice with one identity (the names for a hint after a miss) asks a plugin identity for one
+/// touch or PIN, not two. The key is wiped when `read` returns. The caller reads with one
+/// identity throughout: a remembered key is given whatever the identities asked.
+pub fn remembering_file_keys<T>(read: impl FnOnce() -> T) -> T {
+    struct Forget;
+    impl Drop for Forget {
+        fn drop(&mut self) {
+            REMEMBERED.with_borrow_mut(|memory| *memory = Memory::Off);
+        }
+    }
+    REMEMBERED.with_borrow_mut(|memory| *memory = Memory::Empty);
+    let _forget = Forget;
+    read()
+}
+
+/// The identities a file is opened with, as age tries them (each in turn, the first answer
+/// wins), remembering what they unwrap inside [`remembering_file_keys`].
+struct Remembering<'a>(&'a [AgeIdentity]);
+
+impl age::Identity for Remembering<'_> {
+    fn unwrap_stanza(&self, stanza: &Stanza) -> Option<Result<FileKey, age::DecryptError>> {
+        self.unwrap_stanzas(std::slice::from_ref(stanza))
+    }
+
+    fn unwrap_stanzas(&self, stanzas: &[Stanza]) -> Option<Result<FileKey, age::DecryptError>> {
+        use age::secrecy::ExposeSecret as _;
+        let digest = REMEMBERED
+            .with_borrow(|memory| !matches!(memory, Memory::Off))
+            .then(|| stanzas_digest(stanzas));
+        if let Some(digest) = digest {
+            let known = REMEMBERED.with_borrow(|memory| match memory {
+                Memory::Holds(r) if r.stanzas == digest => Some(FileKey::init_with_mut(|key| {
+                    key.copy_from_slice(&r.file_key[..]);
+                })),
+                _ => None,
+            });
+            if let Some(file_key) = known {
+                return Some(Ok(file_key));
+            }
+        }
+        let found = self.0.iter().find_map(|i| i.unwrap_stanzas(stanzas));
+        if let (Some(digest), Some(Ok(file_key))) = (digest, &found) {
+            REMEMBERED.with_borrow_mut(|memory| {
+                *memory = Memory::Holds(Remembered {
+                    stanzas: digest,
+                    file_key: zeroize::Zeroizing::new(*file_key.expose_secret()),
+                });
+            });
+        }
+        found
+    }
+}
+
+/// SHA-256 of a header's stanzas, each field length-prefixed.
+fn stanzas_digest(stanzas: &[Stanza]) -> [u8; 32] {
+    use sha2::{Digest as _, Sha256};
+    let mut hasher = Sha256::new();
+    let mut field = |bytes: &[u8]| {
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    };
+    for stanza in stanzas {
+        field(stanza.tag.as_bytes());
+        field(&(stanza.args.len() as u64).to_le_bytes());
+        for arg in &stanza.args {
+            field(arg.as_bytes());
+        }
+        field(&stanza.body);
+    }
+    hasher.finalize().into()
 }
 
 /// Sets what answers plugins' requests from now on, in this process.
@@ -778,6 +871,53 @@ mod tests {
             decrypt(b"{\"entries\":{}}", &[id]).unwrap_err(),
             DecryptFailure::NotAge
         );
+    }
+
+    /// An identity that unwraps as the one it wraps does, counting how often it is asked: a
+    /// plugin that needs a touch each time.
+    struct Counted(AgeIdentity, std::sync::atomic::AtomicUsize);
+
+    impl age::Identity for Counted {
+        fn unwrap_stanza(&self, stanza: &Stanza) -> Option<Result<FileKey, age::DecryptError>> {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            self.0.unwrap_stanza(stanza)
+        }
+    }
+
+    #[test]
+    fn a_file_key_is_remembered_for_one_read_and_forgotten_after() {
+        let (id, public) = identity();
+        let counted = std::sync::Arc::new(Counted(id, 0.into()));
+        let asked = || counted.1.load(std::sync::atomic::Ordering::SeqCst);
+        let ids: Vec<AgeIdentity> = vec![Box::new(ArcIdentity(counted.clone()))];
+        let (recipient, _) = parse_recipient(&public).unwrap();
+        let ct = encrypt(b"{\"entries\":{}}", &[recipient]).unwrap();
+        remembering_file_keys(|| {
+            assert!(decrypt(&ct, &ids).is_ok());
+            assert!(decrypt(&ct, &ids).is_ok());
+        });
+        assert_eq!(asked(), 1, "asked once for two reads of one file");
+        // Outside, nothing is remembered: the identity is asked, and another one fails.
+        assert!(decrypt(&ct, &ids).is_ok());
+        assert_eq!(asked(), 2);
+        let (other, _) = identity();
+        assert_eq!(decrypt(&ct, &[other]).unwrap_err(), DecryptFailure::NoMatch);
+        // Another file in the same read is not opened with the first one's key.
+        let (recipient, _) = parse_recipient(&public).unwrap();
+        let second = encrypt(b"{\"entries\":{}}", &[recipient]).unwrap();
+        remembering_file_keys(|| {
+            assert!(decrypt(&ct, &ids).is_ok());
+            assert!(decrypt(&second, &ids).is_ok());
+        });
+        assert_eq!(asked(), 4);
+    }
+
+    struct ArcIdentity(std::sync::Arc<Counted>);
+
+    impl age::Identity for ArcIdentity {
+        fn unwrap_stanza(&self, stanza: &Stanza) -> Option<Result<FileKey, age::DecryptError>> {
+            self.0.unwrap_stanza(stanza)
+        }
     }
 
     #[test]

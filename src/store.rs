@@ -267,20 +267,23 @@ impl Store {
 
     /// One entry, as [`Store::load_entry`] reads it, or `NoEntry` naming the nearest names:
     /// what export, copy and show ask for. The names cost a second, whole read, made only
-    /// when the entry is not there.
+    /// when the entry is not there, with the file key the first read unwrapped (a plugin
+    /// identity is not asked twice).
     pub fn entry(&self, identity: &Identity, name: &str) -> Result<Entry> {
-        if let Some(entry) = self.load_entry(identity, name)? {
-            return Ok(entry);
-        }
-        let names = self
-            .load(identity)
-            .map(|doc| doc.entries.into_keys().collect::<Vec<_>>())
-            .unwrap_or_default();
-        Err(Error::no_entry(
-            name,
-            self.path(),
-            names.iter().map(String::as_str),
-        ))
+        crypto::remembering_file_keys(|| {
+            if let Some(entry) = self.load_entry(identity, name)? {
+                return Ok(entry);
+            }
+            let names = self
+                .load(identity)
+                .map(|doc| doc.entries.into_keys().collect::<Vec<_>>())
+                .unwrap_or_default();
+            Err(Error::no_entry(
+                name,
+                self.path(),
+                names.iter().map(String::as_str),
+            ))
+        })
     }
 
     /// The plaintext this identity reads, as [`Store::read_plaintext`] finds it, opened for

@@ -138,6 +138,63 @@ fn a_plugin_identity_saves_with_a_writer_key_file_beside_it() {
     assert!(listed.contains(&recipient), "{listed}");
 }
 
+/// `age-plugin-unencrypted` behind a wrapper that notes each run in `runs.log`: the directory
+/// to put first on PATH, and the log.
+fn counting_plugin(s: &Sandbox) -> (PathBuf, PathBuf) {
+    use std::os::unix::fs::PermissionsExt;
+    let bin = s.path("counting");
+    fs::create_dir_all(&bin).unwrap();
+    let log = s.path("runs.log");
+    let wrapper = bin.join("age-plugin-unencrypted");
+    fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho run >> '{}'\nexec '{}' \"$@\"\n",
+            log.display(),
+            plugin_dir().join("age-plugin-unencrypted").display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&wrapper, fs::Permissions::from_mode(0o755)).unwrap();
+    (bin, log)
+}
+
+#[test]
+fn a_misspelled_name_asks_a_plugin_identity_once_and_still_suggests() {
+    let (s, id) = vault_with_plugin_recipient();
+    s.vault(&["add", "bank/checking", "--generate"])
+        .env("PATH", path_with(&[]))
+        .assert()
+        .success();
+    let (bin, log) = counting_plugin(&s);
+    let runs = || fs::read_to_string(&log).unwrap_or_default().lines().count();
+    let out = s
+        .vault(&[
+            "export",
+            "bank/chekcing",
+            "--identity",
+            id.to_str().unwrap(),
+        ])
+        .env("PATH", path_with(&[&bin]))
+        .assert()
+        .code(3);
+    assert!(
+        stderr_of(&out).contains("did you mean bank/checking?"),
+        "{}",
+        stderr_of(&out)
+    );
+    // One touch or PIN, for the read that missed and the one that found the names.
+    assert_eq!(runs(), 1, "the plugin ran {} times", runs());
+    fs::remove_file(&log).unwrap();
+    let out = s
+        .vault(&["export", "db", "--identity", id.to_str().unwrap()])
+        .env("PATH", path_with(&[&bin]))
+        .assert()
+        .success();
+    assert_eq!(stdout_of(&out), "pw-db\n");
+    assert_eq!(runs(), 1);
+}
+
 #[test]
 fn saving_to_a_plugin_recipient_whose_plugin_is_missing_names_it() {
     let s = Sandbox::init();

@@ -86,10 +86,9 @@ impl Store {
         Listing::parse(&plaintext).map_err(|err| self.invalid(err))
     }
 
-    /// The entries' names, sorted, as [`Store::load_listing`] with
-    /// [`crate::document::Checked`] entries finds
-    /// them (the same documents refused, the same signer check), checked as the plaintext is
-    /// decrypted, without holding it: what `list` needs.
+    /// The entries' names, sorted, as [`Store::load_listing`] with [`crate::document::Checked`]
+    /// entries finds them (the same documents refused, the same signer check), checked as the
+    /// plaintext is decrypted, without holding it: what `list` needs.
     pub fn load_names(&self, identity: &Identity) -> Result<Vec<String>> {
         let (path, mut feed, _) = self.plaintext_feed(identity)?;
         let names = scan::list_names(&mut feed);

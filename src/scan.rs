@@ -60,13 +60,12 @@ pub fn find_entry(feed: &mut dyn Feed, name: &str, keep: Keep) -> Scan {
     let mut source = Source::new(feed, false);
     let mut state = State {
         name,
-        format: None,
-        soft: None,
+        verdict: Verdict::default(),
         entry: None,
         found: false,
         names: Names::new(keep),
     };
-    let outcome = document(&mut source, &mut state).and_then(|()| source.end());
+    let outcome = top_level(&mut source, &mut state).and_then(|()| source.end());
     if let Err(Stop::Again(keep)) = outcome {
         // This pass is given up: the next one reads everything.
         return Scan::Again(keep);
@@ -76,7 +75,7 @@ pub fn find_entry(feed: &mut dyn Feed, name: &str, keep: Keep) -> Scan {
     match outcome {
         Ok(()) if state.names.maybe_repeated() => Scan::Again(Keep::All),
         Err(Stop::Again(keep)) => Scan::Again(keep),
-        Err(Stop::Syntax(message)) => Scan::Done(Err(state.verdict_after(message))),
+        Err(Stop::Syntax(message)) => Scan::Done(Err(state.verdict.after(message))),
         Ok(()) => Scan::Done(state.finish()),
     }
 }
@@ -191,10 +190,7 @@ fn fnv(bytes: &[u8]) -> u64 {
 
 struct State<'n> {
     name: &'n str,
-    format: Option<u64>,
-    /// The first thing wrong that left the document readable as JSON (a wrong type, a
-    /// duplicate key, a missing member): reading on finds a newer format that explains it.
-    soft: Option<String>,
+    verdict: Verdict,
     /// The entry's JSON, as it is in the document.
     entry: Option<SecretBuf>,
     found: bool,
@@ -202,35 +198,60 @@ struct State<'n> {
 }
 
 impl State<'_> {
-    fn soft(&mut self, message: impl FnOnce() -> String) {
-        if self.soft.is_none() {
-            self.soft = Some(message());
-        }
-    }
-
-    /// A newer format explains any error, as a full parse says.
-    fn verdict_after(&self, message: String) -> ParseError {
-        match self.format {
-            Some(found) if found > FORMAT => ParseError::TooNew(found),
-            _ => ParseError::Invalid(message),
-        }
-    }
-
     fn finish(self) -> Result<Option<Box<Entry>>, ParseError> {
-        if let Some(message) = self.soft.clone() {
-            return Err(self.verdict_after(message));
-        }
-        match self.format.unwrap_or(FORMAT) {
-            0 => return Err(ParseError::Invalid("format 0 is not a format".into())),
-            found if found > FORMAT => return Err(ParseError::TooNew(found)),
-            _ => {}
-        }
+        self.verdict.check()?;
         let Some(json) = self.entry else {
             return Ok(None);
         };
         serde_json::from_slice::<Entry>(&json)
             .map(|entry| Some(Box::new(entry)))
             .map_err(|err| ParseError::Invalid(document::describe_json_error(&err)))
+    }
+}
+
+/// What decides a document's verdict besides its syntax: its format, and the first thing wrong
+/// that left it readable as JSON (a wrong type, a duplicate key, a missing member), which a
+/// newer format, found reading on, explains.
+#[derive(Default)]
+struct Verdict {
+    format: Option<u64>,
+    soft: Option<String>,
+}
+
+impl Verdict {
+    fn soft(&mut self, message: impl FnOnce() -> String) {
+        if self.soft.is_none() {
+            self.soft = Some(message());
+        }
+    }
+
+    fn wrong_type(&mut self, what: &str) {
+        self.soft(|| format!("a value has the wrong type: {what}"));
+    }
+
+    fn duplicate_key(&mut self, key: &str) {
+        self.soft(|| document::duplicate_key::<serde_json::Error>(key).to_string());
+    }
+
+    /// A newer format explains any error, as a full parse says.
+    fn after(&self, message: String) -> ParseError {
+        match self.format {
+            Some(found) if found > FORMAT => ParseError::TooNew(found),
+            _ => ParseError::Invalid(message),
+        }
+    }
+
+    /// Once the whole document is read: nothing went wrong, and its format is one this
+    /// version reads.
+    fn check(&self) -> Result<(), ParseError> {
+        if let Some(message) = self.soft.clone() {
+            return Err(self.after(message));
+        }
+        match self.format.unwrap_or(FORMAT) {
+            0 => Err(ParseError::Invalid("format 0 is not a format".into())),
+            found if found > FORMAT => Err(ParseError::TooNew(found)),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -713,6 +734,26 @@ impl<'f> Source<'f> {
         std::str::from_utf8(scratch).map_err(|_| self.error("invalid UTF-8 in a key"))
     }
 
+    /// The members or elements of a container just opened (after its `{` or `[`), up to its
+    /// `close`: `item` reads each one (a member's key too); the commas between them are
+    /// checked here.
+    fn items(&mut self, close: u8, mut item: impl FnMut(&mut Self) -> Step) -> Step {
+        self.skip_ws();
+        if self.peek() == Some(close) {
+            self.pos += 1;
+            return Ok(());
+        }
+        loop {
+            item(self)?;
+            match self.next_token()? {
+                b',' => {}
+                b if b == close => return Ok(()),
+                _ if close == b'}' => return Err(self.back("expected ',' or '}'")),
+                _ => return Err(self.back("expected ',' or ']'")),
+            }
+        }
+    }
+
     /// A key below the top level, decoded into `scratch`, and the `:` after it. Its bytes are
     /// not checked as UTF-8 here: in strict mode the check of the whole input does that, and
     /// reading goes on past such a key (as a full parse's search for a newer format does).
@@ -728,12 +769,22 @@ impl<'f> Source<'f> {
     }
 }
 
+/// What a scan does with the top-level object's `entries` and its other members; the walk
+/// itself (the `format`, a key twice, a missing `entries`) is [`top_level`]'s.
+trait TopLevel {
+    fn verdict(&mut self) -> &mut Verdict;
+    /// The members of `entries`, after its `{`.
+    fn entries(&mut self, src: &mut Source) -> Step;
+    /// A member other than `format` and `entries`, its value next.
+    fn other(&mut self, src: &mut Source, key: &str) -> Step;
+}
+
 /// The top-level object.
-fn document(src: &mut Source, state: &mut State) -> Step {
+fn top_level(src: &mut Source, state: &mut impl TopLevel) -> Step {
     src.skip_ws();
     if src.peek() != Some(b'{') {
         if src.peek().is_some() {
-            state.soft(|| "a value has the wrong type: the document is not an object".into());
+            state.verdict().wrong_type("the document is not an object");
         }
         return src.skip_value();
     }
@@ -741,84 +792,75 @@ fn document(src: &mut Source, state: &mut State) -> Step {
     let mut seen: Vec<String> = Vec::new();
     let mut entries = false;
     let mut scratch = Vec::new();
-    src.skip_ws();
-    if src.peek() == Some(b'}') {
-        src.pos += 1;
-    } else {
-        loop {
-            let key = src.key(&mut scratch)?.to_owned();
-            src.skip_ws();
-            match key.as_str() {
-                "format" => {
-                    if matches!(src.peek(), Some(b'-' | b'0'..=b'9')) {
-                        let mut value = None;
-                        src.number(Some(&mut value))?;
-                        match value {
-                            Some(found) => state.format = Some(found),
-                            None => state.soft(|| "a value has the wrong type: format".into()),
-                        }
-                    } else {
-                        state.soft(|| "a value has the wrong type: format".into());
-                        src.skip_value()?;
+    src.items(b'}', |src| {
+        let key = src.key(&mut scratch)?.to_owned();
+        src.skip_ws();
+        match key.as_str() {
+            "format" => {
+                if matches!(src.peek(), Some(b'-' | b'0'..=b'9')) {
+                    let mut value = None;
+                    src.number(Some(&mut value))?;
+                    match value {
+                        Some(found) => state.verdict().format = Some(found),
+                        None => state.verdict().wrong_type("format"),
                     }
+                } else {
+                    state.verdict().wrong_type("format");
+                    src.skip_value()?;
                 }
-                "entries" => {
-                    entries = true;
-                    if src.peek() == Some(b'{') {
-                        src.pos += 1;
-                        entries_object(src, state)?;
-                    } else {
-                        state.soft(|| "a value has the wrong type: entries".into());
-                        src.skip_value()?;
-                    }
+            }
+            "entries" => {
+                entries = true;
+                if src.peek() == Some(b'{') {
+                    src.pos += 1;
+                    state.entries(src)?;
+                } else {
+                    state.verdict().wrong_type("entries");
+                    src.skip_value()?;
                 }
-                _ => src.skip_value()?,
             }
-            if seen.contains(&key) {
-                state.soft(|| document::duplicate_key::<serde_json::Error>(&key).to_string());
-            } else {
-                seen.push(key);
-            }
-            match src.next_token()? {
-                b',' => {}
-                b'}' => break,
-                _ => return Err(src.back("expected ',' or '}'")),
-            }
+            _ => state.other(src, &key)?,
         }
-    }
+        if seen.contains(&key) {
+            state.verdict().duplicate_key(&key);
+        } else {
+            seen.push(key);
+        }
+        Ok(())
+    })?;
     if !entries {
-        state.soft(|| "missing field `entries`".into());
+        state.verdict().soft(|| "missing field `entries`".into());
     }
     Ok(())
 }
 
-/// The members of `entries`, after its `{`.
-fn entries_object(src: &mut Source, state: &mut State) -> Step {
-    let mut scratch = Vec::new();
-    src.skip_ws();
-    if src.peek() == Some(b'}') {
-        src.pos += 1;
-        return Ok(());
+impl TopLevel for State<'_> {
+    fn verdict(&mut self) -> &mut Verdict {
+        &mut self.verdict
     }
-    loop {
-        let key = src.key(&mut scratch)?;
-        if state.names.repeated(key).map_err(Stop::Again)? {
-            state.soft(|| document::duplicate_key::<serde_json::Error>(key).to_string());
-        }
-        if key == state.name && !state.found {
-            state.found = true;
-            src.skip_ws();
-            src.start_capture();
-            src.skip_value()?;
-            state.entry = Some(src.end_capture());
-        } else {
-            src.skip_value()?;
-        }
-        match src.next_token()? {
-            b',' => {}
-            b'}' => return Ok(()),
-            _ => return Err(src.back("expected ',' or '}'")),
-        }
+
+    fn entries(&mut self, src: &mut Source) -> Step {
+        let mut scratch = Vec::new();
+        src.items(b'}', |src| {
+            let key = src.key(&mut scratch)?;
+            if self.names.repeated(key).map_err(Stop::Again)? {
+                self.verdict.duplicate_key(key);
+            }
+            if key == self.name && !self.found {
+                self.found = true;
+                src.skip_ws();
+                src.start_capture();
+                src.skip_value()?;
+                self.entry = Some(src.end_capture());
+                Ok(())
+            } else {
+                src.skip_value()
+            }
+        })
+    }
+
+    fn other(&mut self, src: &mut Source, _key: &str) -> Step {
+        src.skip_value()
     }
 }
 
@@ -829,23 +871,24 @@ fn entries_object(src: &mut Source, state: &mut State) -> Step {
 /// end whatever the document holds.
 pub fn list_names(feed: &mut dyn Feed) -> Result<Vec<String>, ParseError> {
     let mut source = Source::new(feed, true);
+    let mut rest = SecretBuf::with_capacity(256);
+    rest.extend_from_slice(b"{");
     let mut state = Listing {
-        format: None,
-        soft: None,
+        verdict: Verdict::default(),
         names: Vec::new(),
-        rest: SecretBuf::with_capacity(256),
+        rest,
         keys: Vec::new(),
         scratch: Vec::new(),
     };
-    let outcome = listing_document(&mut source, &mut state).and_then(|()| source.end());
+    let outcome = top_level(&mut source, &mut state).and_then(|()| source.end());
     source.drain();
     if let Some(lapse) = source.take_lapse() {
-        state.soft(|| lapse);
+        state.verdict.soft(|| lapse);
     }
     match outcome {
         // Not JSON: not a vault of any format, as a full parse finds no format in it either.
         Err(Stop::Syntax(message)) => Err(ParseError::Invalid(message)),
-        Err(Stop::Again(_)) => unreachable!("a listing keeps every name"),
+        Err(Stop::Again(_)) => unreachable!("only a scan by order asks to read again"),
         Ok(()) => state.finish(),
     }
 }
@@ -855,12 +898,10 @@ const MAX_DEPTH: usize = 128;
 
 /// What a listing scan has found so far.
 struct Listing {
-    format: Option<u64>,
-    /// The first thing wrong that left the document readable as JSON (see [`State`]).
-    soft: Option<String>,
+    verdict: Verdict,
     names: Vec<String>,
-    /// The document's other members, `{"key": value, ...}`, as they are: checked by the
-    /// full parse once the end is reached (they are small: recipients, tombstones).
+    /// The document's other members, `{"key": value, ...`, as they are: checked by the full
+    /// parse once the end is reached (they are small: recipients, tombstones).
     rest: SecretBuf,
     /// The keys of the objects open inside an entry, one list a level, reused.
     keys: Vec<Vec<Vec<u8>>>,
@@ -868,159 +909,85 @@ struct Listing {
 }
 
 impl Listing {
-    fn soft(&mut self, message: impl FnOnce() -> String) {
-        if self.soft.is_none() {
-            self.soft = Some(message());
-        }
-    }
-
-    fn wrong_type(&mut self, what: &str) {
-        self.soft(|| format!("a value has the wrong type: {what}"));
-    }
-
-    fn verdict_after(&self, message: String) -> ParseError {
-        match self.format {
-            Some(found) if found > FORMAT => ParseError::TooNew(found),
-            _ => ParseError::Invalid(message),
-        }
-    }
-
     fn finish(mut self) -> Result<Vec<String>, ParseError> {
-        if self.soft.is_none() {
-            if !self.names.is_sorted() {
-                self.names.sort_unstable();
-            }
-            if let Some(pair) = self.names.windows(2).find(|pair| pair[0] == pair[1]) {
-                let name = pair[0].clone();
-                self.soft(|| document::duplicate_key::<serde_json::Error>(&name).to_string());
-            }
+        if !self.names.is_sorted() {
+            self.names.sort_unstable();
         }
-        if let Some(message) = self.soft.clone() {
-            return Err(self.verdict_after(message));
+        if let Some(pair) = self.names.windows(2).find(|pair| pair[0] == pair[1]) {
+            let name = pair[0].clone();
+            self.verdict.duplicate_key(&name);
         }
-        match self.format.unwrap_or(FORMAT) {
-            0 => return Err(ParseError::Invalid("format 0 is not a format".into())),
-            found if found > FORMAT => return Err(ParseError::TooNew(found)),
-            _ => {}
-        }
+        self.verdict.check()?;
         // The other members, read by the full parse itself.
         self.rest.extend_from_slice(br#""entries":{}}"#);
         document::Listing::<document::Checked>::parse(&self.rest)?;
         Ok(self.names)
     }
 
-    /// The key list for an object opened at `level` (cleared).
-    fn keys_at(&mut self, level: usize) -> &mut Vec<Vec<u8>> {
-        while self.keys.len() <= level {
-            self.keys.push(Vec::new());
+    /// Opens the container `open` (`{` or `[`) that must come next, its keys (for an object)
+    /// kept at `level`; `false`, the value passed over and its type noted, when it is not one.
+    fn open(&mut self, src: &mut Source, open: u8, level: usize, what: &str) -> Result<bool, Stop> {
+        src.skip_ws();
+        if src.peek() != Some(open) {
+            self.verdict.wrong_type(what);
+            src.skip_value()?;
+            return Ok(false);
         }
-        let keys = &mut self.keys[level];
-        keys.clear();
-        keys
+        src.pos += 1;
+        if open == b'{' {
+            while self.keys.len() <= level {
+                self.keys.push(Vec::new());
+            }
+            self.keys[level].clear();
+        }
+        Ok(true)
     }
 
-    /// Whether the key in `scratch` was seen before in the object at `level`; notes it.
-    fn repeated_at(&mut self, level: usize) -> bool {
+    /// The next key of the object open at `level`, in `scratch`, a key twice in it noted.
+    fn key_at(&mut self, src: &mut Source, level: usize) -> Step {
+        src.nested_key(&mut self.scratch)?;
+        self.note_key(level);
+        Ok(())
+    }
+
+    /// Notes the key in `scratch` among those of the object open at `level`, or that it is
+    /// there twice.
+    fn note_key(&mut self, level: usize) {
         let keys = &mut self.keys[level];
         if keys.contains(&self.scratch) {
-            return true;
+            let key = String::from_utf8_lossy(&self.scratch).into_owned();
+            self.verdict.duplicate_key(&key);
+        } else {
+            keys.push(self.scratch.clone());
         }
-        keys.push(self.scratch.clone());
-        false
     }
 }
 
-/// The top-level object, for a listing.
-fn listing_document(src: &mut Source, state: &mut Listing) -> Step {
-    src.skip_ws();
-    if src.peek() != Some(b'{') {
-        if src.peek().is_some() {
-            state.wrong_type("the document is not an object");
-        }
-        return src.skip_value();
+impl TopLevel for Listing {
+    fn verdict(&mut self) -> &mut Verdict {
+        &mut self.verdict
     }
-    src.pos += 1;
-    state.rest.extend_from_slice(b"{");
-    let mut seen: Vec<String> = Vec::new();
-    let mut entries = false;
-    let mut scratch = Vec::new();
-    src.skip_ws();
-    if src.peek() == Some(b'}') {
-        src.pos += 1;
-    } else {
-        loop {
-            let key = src.key(&mut scratch)?.to_owned();
-            src.skip_ws();
-            match key.as_str() {
-                "format" => {
-                    if matches!(src.peek(), Some(b'-' | b'0'..=b'9')) {
-                        let mut value = None;
-                        src.number(Some(&mut value))?;
-                        match value {
-                            Some(found) => state.format = Some(found),
-                            None => state.wrong_type("format"),
-                        }
-                    } else {
-                        state.wrong_type("format");
-                        src.skip_value()?;
-                    }
-                }
-                "entries" => {
-                    entries = true;
-                    if src.peek() == Some(b'{') {
-                        src.pos += 1;
-                        listing_entries(src, state)?;
-                    } else {
-                        state.wrong_type("entries");
-                        src.skip_value()?;
-                    }
-                }
-                _ => {
-                    serde_json::to_writer(&mut state.rest, &key)
-                        .map_err(|_| src.error("a key that cannot be written"))?;
-                    state.rest.extend_from_slice(b":");
-                    src.start_capture();
-                    src.skip_value()?;
-                    let value = src.end_capture();
-                    state.rest.extend_from_slice(&value);
-                    state.rest.extend_from_slice(b",");
-                }
-            }
-            if seen.contains(&key) {
-                state.soft(|| document::duplicate_key::<serde_json::Error>(&key).to_string());
-            } else {
-                seen.push(key);
-            }
-            match src.next_token()? {
-                b',' => {}
-                b'}' => break,
-                _ => return Err(src.back("expected ',' or '}'")),
-            }
-        }
-    }
-    if !entries {
-        state.soft(|| "missing field `entries`".into());
-    }
-    Ok(())
-}
 
-/// The members of `entries`, after its `{`: each name kept, each entry checked.
-fn listing_entries(src: &mut Source, state: &mut Listing) -> Step {
-    src.skip_ws();
-    if src.peek() == Some(b'}') {
-        src.pos += 1;
-        return Ok(());
+    /// Each name kept, each entry checked.
+    fn entries(&mut self, src: &mut Source) -> Step {
+        src.items(b'}', |src| {
+            src.nested_key(&mut self.scratch)?;
+            self.names
+                .push(String::from_utf8_lossy(&self.scratch).into_owned());
+            checked_entry(src, self)
+        })
     }
-    loop {
-        src.nested_key(&mut state.scratch)?;
-        let name = String::from_utf8_lossy(&state.scratch).into_owned();
-        state.names.push(name);
-        checked_entry(src, state)?;
-        match src.next_token()? {
-            b',' => {}
-            b'}' => return Ok(()),
-            _ => return Err(src.back("expected ',' or '}'")),
-        }
+
+    fn other(&mut self, src: &mut Source, key: &str) -> Step {
+        serde_json::to_writer(&mut self.rest, key)
+            .map_err(|_| src.error("a key that cannot be written"))?;
+        self.rest.extend_from_slice(b":");
+        src.start_capture();
+        src.skip_value()?;
+        let value = src.end_capture();
+        self.rest.extend_from_slice(&value);
+        self.rest.extend_from_slice(b",");
+        Ok(())
     }
 }
 
@@ -1071,47 +1038,30 @@ fn member(key: &[u8]) -> Option<usize> {
 /// One entry (at nesting level 3), checked as [`crate::document::Checked`] reads it.
 fn checked_entry(src: &mut Source, state: &mut Listing) -> Step {
     const LEVEL: usize = 3;
-    src.skip_ws();
-    if src.peek() != Some(b'{') {
-        state.wrong_type("an entry is not an object");
-        return src.skip_value();
-    }
-    src.pos += 1;
-    state.keys_at(LEVEL);
-    let mut known: u16 = 0;
-    src.skip_ws();
-    if src.peek() == Some(b'}') {
-        src.pos += 1;
+    if !state.open(src, b'{', LEVEL, "an entry is not an object")? {
         return Ok(());
     }
-    loop {
+    let mut known: u16 = 0;
+    src.items(b'}', |src| {
         src.nested_key(&mut state.scratch)?;
-        if let Some(index) = member(&state.scratch) {
-            let (name, kind) = MEMBERS[index];
-            let bit = 1 << index;
-            if known & bit != 0 {
-                state.soft(|| format!("duplicate field `{name}`"));
-            }
-            known |= bit;
-            match kind {
-                Member::Text => string_value(src, state)?,
-                Member::Fields => string_map(src, state, LEVEL + 1)?,
-                Member::Tags => string_array(src, state)?,
-                Member::History => history(src, state, LEVEL + 1)?,
-            }
-        } else {
-            if state.repeated_at(LEVEL) {
-                let key = String::from_utf8_lossy(&state.scratch).into_owned();
-                state.soft(|| document::duplicate_key::<serde_json::Error>(&key).to_string());
-            }
-            strict_value(src, state, LEVEL + 1)?;
+        let Some(index) = member(&state.scratch) else {
+            // A member of its own: no key twice among those either.
+            state.note_key(LEVEL);
+            return strict_value(src, state, LEVEL + 1);
+        };
+        let (name, kind) = MEMBERS[index];
+        let bit = 1 << index;
+        if known & bit != 0 {
+            state.verdict.soft(|| format!("duplicate field `{name}`"));
         }
-        match src.next_token()? {
-            b',' => {}
-            b'}' => return Ok(()),
-            _ => return Err(src.back("expected ',' or '}'")),
+        known |= bit;
+        match kind {
+            Member::Text => string_value(src, state),
+            Member::Fields => string_map(src, state, LEVEL + 1),
+            Member::Tags => string_array(src, state),
+            Member::History => history(src, state, LEVEL + 1),
         }
-    }
+    })
 }
 
 /// A value that must be a string.
@@ -1121,102 +1071,45 @@ fn string_value(src: &mut Source, state: &mut Listing) -> Step {
         src.pos += 1;
         return src.string(None);
     }
-    state.wrong_type("expected a string");
+    state.verdict.wrong_type("expected a string");
     src.skip_value()
 }
 
 /// An object of strings (an entry's `fields`) opened at `level`, no key twice.
 fn string_map(src: &mut Source, state: &mut Listing, level: usize) -> Step {
-    src.skip_ws();
-    if src.peek() != Some(b'{') {
-        state.wrong_type("expected an object");
-        return src.skip_value();
-    }
-    src.pos += 1;
-    state.keys_at(level);
-    src.skip_ws();
-    if src.peek() == Some(b'}') {
-        src.pos += 1;
+    if !state.open(src, b'{', level, "expected an object")? {
         return Ok(());
     }
-    loop {
-        src.nested_key(&mut state.scratch)?;
-        if state.repeated_at(level) {
-            let key = String::from_utf8_lossy(&state.scratch).into_owned();
-            state.soft(|| document::duplicate_key::<serde_json::Error>(&key).to_string());
-        }
-        string_value(src, state)?;
-        match src.next_token()? {
-            b',' => {}
-            b'}' => return Ok(()),
-            _ => return Err(src.back("expected ',' or '}'")),
-        }
-    }
+    src.items(b'}', |src| {
+        state.key_at(src, level)?;
+        string_value(src, state)
+    })
 }
 
 /// An array of strings (an entry's `tags`).
 fn string_array(src: &mut Source, state: &mut Listing) -> Step {
-    src.skip_ws();
-    if src.peek() != Some(b'[') {
-        state.wrong_type("expected an array");
-        return src.skip_value();
-    }
-    src.pos += 1;
-    src.skip_ws();
-    if src.peek() == Some(b']') {
-        src.pos += 1;
+    if !state.open(src, b'[', 0, "expected an array")? {
         return Ok(());
     }
-    loop {
-        string_value(src, state)?;
-        match src.next_token()? {
-            b',' => {}
-            b']' => return Ok(()),
-            _ => return Err(src.back("expected ',' or ']'")),
-        }
-    }
+    src.items(b']', |src| string_value(src, state))
 }
 
 /// An entry's `history`, opened at `level`: an array of objects whose `password` and `until`
 /// are strings.
 fn history(src: &mut Source, state: &mut Listing, level: usize) -> Step {
-    src.skip_ws();
-    if src.peek() != Some(b'[') {
-        state.wrong_type("expected an array");
-        return src.skip_value();
-    }
-    src.pos += 1;
-    src.skip_ws();
-    if src.peek() == Some(b']') {
-        src.pos += 1;
+    if !state.open(src, b'[', level, "expected an array")? {
         return Ok(());
     }
-    loop {
-        past_password(src, state, level + 1)?;
-        match src.next_token()? {
-            b',' => {}
-            b']' => return Ok(()),
-            _ => return Err(src.back("expected ',' or ']'")),
-        }
-    }
+    src.items(b']', |src| past_password(src, state, level + 1))
 }
 
 /// One earlier password, an object opened at `level`.
 fn past_password(src: &mut Source, state: &mut Listing, level: usize) -> Step {
-    src.skip_ws();
-    if src.peek() != Some(b'{') {
-        state.wrong_type("expected an object");
-        return src.skip_value();
-    }
-    src.pos += 1;
-    state.keys_at(level);
-    let mut known: u8 = 0;
-    src.skip_ws();
-    if src.peek() == Some(b'}') {
-        src.pos += 1;
+    if !state.open(src, b'{', level, "expected an object")? {
         return Ok(());
     }
-    loop {
+    let mut known: u8 = 0;
+    src.items(b'}', |src| {
         src.nested_key(&mut state.scratch)?;
         let bit = match state.scratch.as_slice() {
             b"password" => 1,
@@ -1224,33 +1117,25 @@ fn past_password(src: &mut Source, state: &mut Listing, level: usize) -> Step {
             _ => 0,
         };
         if bit == 0 {
-            if state.repeated_at(level) {
-                let key = String::from_utf8_lossy(&state.scratch).into_owned();
-                state.soft(|| document::duplicate_key::<serde_json::Error>(&key).to_string());
-            }
-            strict_value(src, state, level + 1)?;
-        } else {
-            if known & bit != 0 {
-                state.soft(|| "duplicate field in an earlier password".into());
-            }
-            known |= bit;
-            string_value(src, state)?;
+            state.note_key(level);
+            return strict_value(src, state, level + 1);
         }
-        match src.next_token()? {
-            b',' => {}
-            b'}' => return Ok(()),
-            _ => return Err(src.back("expected ',' or '}'")),
+        if known & bit != 0 {
+            state
+                .verdict
+                .soft(|| "duplicate field in an earlier password".into());
         }
-    }
+        known |= bit;
+        string_value(src, state)
+    })
 }
 
 /// Any JSON value whose containers open at `level`, read as a full parse reads a value it
 /// keeps: no key twice in any object, no deeper than the parser goes.
 fn strict_value(src: &mut Source, state: &mut Listing, level: usize) -> Step {
     src.skip_ws();
-    let (open, close) = match src.peek().ok_or_else(Source::eof)? {
-        b'{' => (b'{', b'}'),
-        b'[' => (b'[', b']'),
+    let open = match src.peek().ok_or_else(Source::eof)? {
+        open @ (b'{' | b'[') => open,
         b'"' => {
             src.pos += 1;
             return src.string(None);
@@ -1262,32 +1147,17 @@ fn strict_value(src: &mut Source, state: &mut Listing, level: usize) -> Step {
         _ => return Err(src.error("expected a value")),
     };
     if level >= MAX_DEPTH {
-        state.soft(|| "recursion limit exceeded".into());
+        state.verdict.soft(|| "recursion limit exceeded".into());
         return src.skip_value();
     }
-    src.pos += 1;
+    state.open(src, open, level, "")?;
     if open == b'{' {
-        state.keys_at(level);
-    }
-    src.skip_ws();
-    if src.peek() == Some(close) {
-        src.pos += 1;
-        return Ok(());
-    }
-    loop {
-        if open == b'{' {
-            src.nested_key(&mut state.scratch)?;
-            if state.repeated_at(level) {
-                let key = String::from_utf8_lossy(&state.scratch).into_owned();
-                state.soft(|| document::duplicate_key::<serde_json::Error>(&key).to_string());
-            }
-        }
-        strict_value(src, state, level + 1)?;
-        match src.next_token()? {
-            b',' => {}
-            b if b == close => return Ok(()),
-            _ => return Err(src.back("expected ',' or a closing bracket")),
-        }
+        src.items(b'}', |src| {
+            state.key_at(src, level)?;
+            strict_value(src, state, level + 1)
+        })
+    } else {
+        src.items(b']', |src| strict_value(src, state, level + 1))
     }
 }
 

@@ -70,7 +70,7 @@ for n in $NS; do
         "$vault_bin add bench/new-entry --vault $copy --identity $key < $work/pw")
     [ -n "$base_bin" ] && cmds+=("$base_bin add bench/new-entry --vault $copy --identity $key < $work/pw")
     XDG_CONFIG_HOME=$cfg hyperfine -w 2 -r "$RUNS" --export-json "$work/t.json" \
-        --prepare "cp $signed $copy; rm -f $copy.bak" "${cmds[@]}" >/dev/null 2>&1
+        --prepare "cp $signed $copy; chmod 600 $copy; rm -f $copy.bak" "${cmds[@]}" >/dev/null 2>&1
     # shellcheck disable=SC2046
     row "add" "signed" "$n" $(median "$work/t.json")
 done

@@ -3,7 +3,7 @@
 //! writers take, with the checks on the directory the vault lives in.
 
 use std::fs::{self, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, Seek, SeekFrom, Write};
 use std::path::Path;
 
 use crate::os;
@@ -18,29 +18,129 @@ pub enum Mode {
 }
 
 pub fn write(path: &Path, bytes: &[u8], mode: Mode) -> io::Result<()> {
+    write_with(path, mode, |file| file.write_all(bytes), |e| e)
+}
+
+/// [`write`], the content written into the new file by `write` as it is made: a large file
+/// need not be held whole in memory first. `io_error` says what an I/O error means.
+pub fn write_with<E>(
+    path: &Path,
+    mode: Mode,
+    write: impl FnOnce(&mut File) -> Result<(), E>,
+    io_error: impl Fn(io::Error) -> E,
+) -> Result<(), E> {
     let dir = parent_dir(path);
     #[cfg(target_os = "linux")]
-    if matches!(mode, Mode::Private) && unnamed::write(path, dir, bytes)? {
+    if matches!(mode, Mode::Private)
+        && let Some(mut unnamed) = unnamed::create(dir).map_err(&io_error)?
+    {
+        write(&mut unnamed.file)?;
+        unnamed.name(path).map_err(&io_error)?;
+        return os::sync_dir(dir).map_err(io_error);
+    }
+    let mut temp = tempfile::Builder::new()
+        .prefix(&temp_prefix(path))
+        .suffix(".tmp")
+        .tempfile_in(dir)
+        .map_err(&io_error)?;
+    match mode {
+        Mode::Keep => {
+            if let Ok(meta) = fs::metadata(path) {
+                // Owner first: a chown may clear mode bits the chmod then sets again.
+                os::copy_owner(&meta, temp.as_file()).map_err(&io_error)?;
+                os::copy_permissions(&meta, temp.as_file()).map_err(&io_error)?;
+            }
+        }
+        Mode::Private => os::make_private(temp.path()).map_err(&io_error)?,
+    }
+    write(temp.as_file_mut())?;
+    temp.as_file().sync_all().map_err(&io_error)?;
+    temp.persist(path).map_err(|e| io_error(e.error))?;
+    os::sync_dir(dir).map_err(io_error)
+}
+
+/// Keeps what `file` holds (the file at `original`, open for reading) as `path`, as [`write`]
+/// with [`Mode::Keep`] would write its bytes. Where the copy would be the same file in every
+/// respect that shows (owner, group and mode), `path` becomes a hard link to it instead: a
+/// save only ever renames a new file over `original`, so it stays as it is, and keeping it
+/// costs no byte written.
+pub fn keep_copy(path: &Path, original: &Path, file: &mut File) -> io::Result<()> {
+    let dir = parent_dir(path);
+    if is_already(path, file) {
+        // Linked by a save that stopped before it replaced the original. (A rename of one link
+        // over another of the same file does nothing: the temp link would stay behind.)
+        return os::sync_dir(dir);
+    }
+    if same_as_a_copy(path, original, file) {
+        let temp = tempfile::Builder::new()
+            .prefix(&temp_prefix(path))
+            .suffix(".tmp")
+            .make_in(dir, |temp| fs::hard_link(original, temp))?;
+        temp.persist(path).map_err(|e| e.error)?;
         return os::sync_dir(dir);
     }
     let mut temp = tempfile::Builder::new()
         .prefix(&temp_prefix(path))
         .suffix(".tmp")
         .tempfile_in(dir)?;
-    match mode {
-        Mode::Keep => {
-            if let Ok(meta) = fs::metadata(path) {
-                // Owner first: a chown may clear mode bits the chmod then sets again.
-                os::copy_owner(&meta, temp.as_file())?;
-                os::copy_permissions(&meta, temp.as_file())?;
-            }
-        }
-        Mode::Private => os::make_private(temp.path())?,
+    if let Ok(meta) = fs::metadata(path) {
+        os::copy_owner(&meta, temp.as_file())?;
+        os::copy_permissions(&meta, temp.as_file())?;
     }
-    temp.write_all(bytes)?;
+    file.seek(SeekFrom::Start(0))?;
+    io::copy(file, temp.as_file_mut())?;
     temp.as_file().sync_all()?;
     temp.persist(path).map_err(|e| e.error)?;
     os::sync_dir(dir)
+}
+
+/// Whether `file`, found at `original`, has the owner, group and mode of the `path` it would
+/// replace: a copy of it there would differ in nothing but its inode.
+#[cfg(unix)]
+fn same_as_a_copy(path: &Path, original: &Path, file: &File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let shown = |meta: &fs::Metadata| (meta.uid(), meta.gid(), meta.mode() & 0o7777);
+    let (Ok(open), Ok(named)) = (file.metadata(), fs::metadata(original)) else {
+        return false;
+    };
+    let copy = match fs::metadata(path) {
+        Ok(replaced) => shown(&replaced),
+        // Nothing to replace: the copy would be a new file, as the temp file is made.
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            let Ok(dir) = fs::metadata(parent_dir(path)) else {
+                return false;
+            };
+            let gid = if dir.mode() & 0o2000 != 0 {
+                dir.gid()
+            } else {
+                rustix::process::getegid().as_raw()
+            };
+            (rustix::process::geteuid().as_raw(), gid, 0o600)
+        }
+        Err(_) => return false,
+    };
+    (open.dev(), open.ino()) == (named.dev(), named.ino()) && shown(&open) == copy
+}
+
+/// Whether `path` is the very file `file` is open on.
+#[cfg(unix)]
+fn is_already(path: &Path, file: &File) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    match (fs::metadata(path), file.metadata()) {
+        (Ok(at_path), Ok(open)) => (at_path.dev(), at_path.ino()) == (open.dev(), open.ino()),
+        _ => false,
+    }
+}
+
+#[cfg(not(unix))]
+fn is_already(_path: &Path, _file: &File) -> bool {
+    false
+}
+
+/// Windows keeps more about a file than `fs::Metadata` shows (its ACL): always a copy.
+#[cfg(not(unix))]
+fn same_as_a_copy(_path: &Path, _original: &Path, _file: &File) -> bool {
+    false
 }
 
 /// Linux's `O_TMPFILE`: the content goes into a file with no name, fsynced, then `linkat` gives
@@ -49,19 +149,21 @@ pub fn write(path: &Path, bytes: &[u8], mode: Mode) -> io::Result<()> {
 #[cfg(target_os = "linux")]
 mod unnamed {
     use std::fs::File;
-    use std::io::{self, Write};
+    use std::io;
     use std::os::fd::AsRawFd;
     use std::path::Path;
 
     use rustix::fs::{AtFlags, CWD, Mode, OFlags};
     use rustix::io::Errno;
 
-    /// Writes `bytes` to `path`; `Ok(false)` when this kernel or file system has no unnamed
-    /// files (or no /proc to name them through), for the caller to write a named temp instead.
-    pub fn write(path: &Path, dir: &Path, bytes: &[u8]) -> io::Result<bool> {
-        let Some(name) = path.file_name() else {
-            return Ok(false);
-        };
+    /// A file with no name yet in `dir`, 0600; `None` when this kernel or file system has no
+    /// unnamed files, for the caller to write a named temp instead.
+    pub struct Unnamed {
+        pub file: File,
+        dir_fd: rustix::fd::OwnedFd,
+    }
+
+    pub fn create(dir: &Path) -> io::Result<Option<Unnamed>> {
         let dir_fd = rustix::fs::open(
             dir,
             OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC,
@@ -75,34 +177,48 @@ mod unnamed {
         ) {
             Ok(fd) => fd,
             // How kernels before 3.11 and file systems without support answer.
-            Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL) => return Ok(false),
+            Err(Errno::OPNOTSUPP | Errno::ISDIR | Errno::INVAL) => return Ok(None),
             Err(e) => return Err(e.into()),
         };
         // 0600 exactly, whatever the umask took away.
         rustix::fs::fchmod(&fd, Mode::from_raw_mode(0o600))?;
-        let mut file = File::from(fd);
-        file.write_all(bytes)?;
-        file.sync_all()?;
-        // Naming through /proc needs no privilege, unlike AT_EMPTY_PATH.
-        let unnamed = format!("/proc/self/fd/{}", file.as_raw_fd());
-        match rustix::fs::linkat(CWD, &unnamed, &dir_fd, name, AtFlags::SYMLINK_FOLLOW) {
-            Ok(()) => Ok(true),
-            // Linux cannot link over an existing file: link under a temp name, rename over it.
-            // That leaves a window of two system calls in which a kill leaves the (whole, 0600)
-            // temp file beside a target that already held the same kind of content.
-            Err(Errno::EXIST) => {
-                let temp = tempfile::Builder::new()
-                    .prefix(&super::temp_prefix(path))
-                    .suffix(".tmp")
-                    .make_in(dir, |temp| {
-                        rustix::fs::linkat(CWD, &unnamed, CWD, temp, AtFlags::SYMLINK_FOLLOW)
-                            .map_err(io::Error::from)
-                    })?;
-                temp.persist(path).map_err(|e| e.error)?;
-                Ok(true)
+        if !Path::new("/proc/self/fd").exists() {
+            return Ok(None);
+        }
+        Ok(Some(Unnamed {
+            file: File::from(fd),
+            dir_fd,
+        }))
+    }
+
+    impl Unnamed {
+        /// Syncs the file and gives it its name, `path`.
+        pub fn name(self, path: &Path) -> io::Result<()> {
+            let Some(name) = path.file_name() else {
+                return Err(io::Error::new(io::ErrorKind::InvalidInput, "no file name"));
+            };
+            self.file.sync_all()?;
+            // Naming through /proc needs no privilege, unlike AT_EMPTY_PATH.
+            let unnamed = format!("/proc/self/fd/{}", self.file.as_raw_fd());
+            match rustix::fs::linkat(CWD, &unnamed, &self.dir_fd, name, AtFlags::SYMLINK_FOLLOW) {
+                Ok(()) => Ok(()),
+                // Linux cannot link over an existing file: link under a temp name, rename over
+                // it. That leaves a window of two system calls in which a kill leaves the
+                // (whole, 0600) temp file beside a target that already held the same kind of
+                // content.
+                Err(Errno::EXIST) => {
+                    let temp = tempfile::Builder::new()
+                        .prefix(&super::temp_prefix(path))
+                        .suffix(".tmp")
+                        .make_in(super::parent_dir(path), |temp| {
+                            rustix::fs::linkat(CWD, &unnamed, CWD, temp, AtFlags::SYMLINK_FOLLOW)
+                                .map_err(io::Error::from)
+                        })?;
+                    temp.persist(path).map_err(|e| e.error)?;
+                    Ok(())
+                }
+                Err(e) => Err(e.into()),
             }
-            Err(Errno::NOENT) if !Path::new("/proc/self/fd").exists() => Ok(false),
-            Err(e) => Err(e.into()),
         }
     }
 }
@@ -197,6 +313,52 @@ fn temp_prefix(path: &Path) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_kept_copy_is_a_link_only_where_a_copy_would_look_the_same() {
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
+        let dir = tempfile::tempdir().unwrap();
+        let (vault, bak) = (dir.path().join("v.age"), dir.path().join("v.age.bak"));
+        let keep = |expected: &[u8]| {
+            let mut file = File::open(&vault).unwrap();
+            let inode = file.metadata().unwrap().ino();
+            keep_copy(&bak, &vault, &mut file).unwrap();
+            assert_eq!(fs::read(&bak).unwrap(), expected);
+            fs::metadata(&bak).unwrap().ino() == inode
+        };
+        let mode = |path: &Path| fs::metadata(path).unwrap().mode() & 0o7777;
+
+        // Ours, 0600, no .bak yet: a new file would be the same.
+        write(&vault, b"one", Mode::Keep).unwrap();
+        assert!(keep(b"one"), "linked");
+        // A save renames a new file over the vault: the .bak keeps the old one.
+        write(&vault, b"two", Mode::Keep).unwrap();
+        assert_eq!(fs::read(&bak).unwrap(), b"one");
+        assert!(keep(b"two"), "linked again");
+        // A save that stopped after that leaves the .bak the vault itself: nothing to do.
+        assert!(keep(b"two"), "still the same file");
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "no temp link left"
+        );
+        // A .bak of another mode keeps it: a copy.
+        write(&vault, b"three", Mode::Keep).unwrap();
+        fs::set_permissions(&bak, fs::Permissions::from_mode(0o640)).unwrap();
+        assert!(!keep(b"three"), "copied");
+        assert_eq!((mode(&bak), mode(&vault)), (0o640, 0o600));
+        // A vault others may read, and no .bak: copied, 0600.
+        fs::remove_file(&bak).unwrap();
+        fs::set_permissions(&vault, fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(!keep(b"three"), "copied");
+        assert_eq!(mode(&bak), 0o600);
+        assert_eq!(
+            fs::read_dir(dir.path()).unwrap().count(),
+            2,
+            "no temp file left"
+        );
+    }
 
     #[test]
     fn replaces_content_and_leaves_no_temp_file() {

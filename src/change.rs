@@ -47,6 +47,22 @@ pub enum Change {
 }
 
 impl Change {
+    /// The entries this change reads and writes, by name, when it needs no other entry (and
+    /// none of the document but its other members): a save then parses only these.
+    pub fn entries_touched(&self) -> Option<Vec<&str>> {
+        match self {
+            Change::Add { name, .. } | Change::Remove { name, .. } => Some(vec![name]),
+            Change::Update { name, rename, .. } => Some(
+                [Some(name), rename.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .map(String::as_str)
+                    .collect(),
+            ),
+            _ => None,
+        }
+    }
+
     pub fn apply(self, doc: &mut Document) -> Result<()> {
         match self {
             Change::Add { name, entry } => {

@@ -3,7 +3,7 @@
 
 use std::cell::Cell;
 use std::collections::HashSet;
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::sync::{Arc, PoisonError, RwLock};
 
 use crate::secret::{Secret, SecretBuf};
@@ -130,22 +130,52 @@ impl std::fmt::Display for EncryptFailure {
 }
 
 pub fn encrypt(plaintext: &[u8], recipients: &[AgeRecipient]) -> Result<Vec<u8>, EncryptFailure> {
-    let encryptor = age::Encryptor::with_recipients(
-        recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient),
-    )
-    .map_err(|err| match err {
-        age::EncryptError::PluginResolve(age::plugin::ResolveError::MissingPlugin {
-            binary_name,
-        }) => EncryptFailure::Plugin(missing_plugin(&binary_name)),
-        age::EncryptError::Plugin(errors) => EncryptFailure::Plugin(plugin_errors(&errors)),
-        other => EncryptFailure::Other(other.to_string().to_lowercase()),
-    })?;
-    finish(
-        encryptor,
-        plaintext,
-        plaintext.len() + 256 * (recipients.len() + 1),
-    )
-    .map_err(EncryptFailure::Other)
+    let capacity = plaintext.len() + plaintext.len() / 64 + 256 * (recipients.len() + 1);
+    let other = |e: io::Error| EncryptFailure::Other(e.to_string());
+    let mut encrypting = Encryption::to(recipients)?
+        .into_writer(Vec::with_capacity(capacity))
+        .map_err(other)?;
+    encrypting.write(plaintext).map_err(other)?;
+    encrypting.finish().map_err(other)
+}
+
+/// A file key wrapped for its recipients (what can fail, a plugin's refusal included, is
+/// over): ready to encrypt one file into any writer.
+pub struct Encryption(age::Encryptor);
+
+impl Encryption {
+    pub fn to(recipients: &[AgeRecipient]) -> Result<Self, EncryptFailure> {
+        age::Encryptor::with_recipients(
+            recipients.iter().map(|r| r.as_ref() as &dyn age::Recipient),
+        )
+        .map(Encryption)
+        .map_err(|err| match err {
+            age::EncryptError::PluginResolve(age::plugin::ResolveError::MissingPlugin {
+                binary_name,
+            }) => EncryptFailure::Plugin(missing_plugin(&binary_name)),
+            age::EncryptError::Plugin(errors) => EncryptFailure::Plugin(plugin_errors(&errors)),
+            other => EncryptFailure::Other(other.to_string().to_lowercase()),
+        })
+    }
+
+    /// Writes the header to `out`; the plaintext follows piece by piece.
+    pub fn into_writer<W: Write>(self, out: W) -> io::Result<Encrypting<W>> {
+        self.0.wrap_output(out).map(Encrypting)
+    }
+}
+
+/// An age file being written, its plaintext given piece by piece.
+pub struct Encrypting<W: Write>(age::stream::StreamWriter<W>);
+
+impl<W: Write> Encrypting<W> {
+    pub fn write(&mut self, plaintext: &[u8]) -> io::Result<()> {
+        self.0.write_all(plaintext)
+    }
+
+    /// Encrypts the last chunk: the file is whole.
+    pub fn finish(self) -> io::Result<W> {
+        self.0.finish()
+    }
 }
 
 pub fn encrypt_with_passphrase(
@@ -213,15 +243,14 @@ const PIPELINE_DEPTH: usize = 2;
 /// stream: its header is checked and unwrapped with `identities` now, its payload decrypted
 /// chunk by chunk as the returned feed is read, each chunk authenticated before it is handed
 /// out. Truncation or tampering anywhere shows as [`Decrypting::failure`] once the feed ends.
-/// With `verify`, every byte is hashed for the signature as it is handed out, for
-/// [`Decrypting::signed`]: on the reader's thread, which keeps the two threads about as busy
-/// (reading and checking what was decrypted is lighter than decrypting).
+/// Unless `verify` is [`Verify::No`], every byte is hashed for the signature as it is
+/// decrypted, for [`Decrypting::signed`], on the thread `verify` says.
 /// Armored files are read whole, as [`decrypt`] reads them.
 pub fn decrypt_stream(
     mut input: impl Read + Send + 'static,
     size: u64,
     identities: &[AgeIdentity],
-    verify: bool,
+    verify: Verify,
 ) -> Result<Decrypting, DecryptFailure> {
     REFUSED.set(None);
     let mut head = Vec::with_capacity(8 * 1024);
@@ -235,7 +264,7 @@ pub fn decrypt_stream(
         return Ok(Decrypting {
             source: Some(Producer::Whole(plaintext)),
             failure: None,
-            verifier: verify.then(Verifier::default),
+            verifier: (verify != Verify::No).then(Verifier::default),
         });
     }
     header_within_bounds(&head)?;
@@ -257,21 +286,41 @@ pub fn decrypt_stream(
     let chunk = usize::try_from(size)
         .unwrap_or(STREAM_CHUNK)
         .clamp(4096, STREAM_CHUNK);
-    let source = if size >= PIPELINE_FROM && several_cores() {
-        Producer::Thread(Pipeline::start(reader))
+    let verifier = (verify != Verify::No).then(Verifier::default);
+    Ok(if size >= PIPELINE_FROM && several_cores() {
+        let on_thread = verify == Verify::Decrypting;
+        let (pipeline, verifier) = if on_thread {
+            (Pipeline::start(reader, verifier), None)
+        } else {
+            (Pipeline::start(reader, None), verifier)
+        };
+        Decrypting {
+            source: Some(Producer::Thread(pipeline)),
+            failure: None,
+            verifier,
+        }
     } else {
-        Producer::Inline { reader, chunk }
-    };
-    Ok(Decrypting {
-        source: Some(source),
-        failure: None,
-        verifier: verify.then(Verifier::default),
+        Decrypting {
+            source: Some(Producer::Inline { reader, chunk }),
+            failure: None,
+            verifier,
+        }
     })
+}
+
+/// Whether, and where, [`decrypt_stream`] hashes the plaintext for its signature.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Verify {
+    No,
+    /// On the thread that reads the feed: the lighter one when reading it is a quick look.
+    Reading,
+    /// On the thread that decrypts (when there is one): for a reader with more to do.
+    Decrypting,
 }
 
 /// Whether a second thread can decrypt while this one reads. Asked once: the answer reads
 /// cgroup files, which costs more than decrypting a small vault.
-fn several_cores() -> bool {
+pub(crate) fn several_cores() -> bool {
     static SEVERAL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *SEVERAL.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
 }
@@ -333,7 +382,12 @@ impl crate::scan::Feed for Decrypting {
             }
             Producer::Thread(pipeline) => match pipeline.next(used) {
                 Piece::Chunk(chunk) => Ok(Some(chunk)),
-                Piece::End => Ok(None),
+                Piece::End(hashed) => {
+                    if hashed.is_some() {
+                        self.verifier = hashed;
+                    }
+                    Ok(None)
+                }
                 Piece::Failed(failure) => Err(failure),
             },
         };
@@ -360,7 +414,8 @@ impl crate::scan::Feed for Decrypting {
 /// What the decrypting thread sends.
 enum Piece {
     Chunk(SecretBuf),
-    End,
+    /// With the hash of every chunk, when the thread took it.
+    End(Option<Verifier>),
     Failed(DecryptFailure),
 }
 
@@ -373,7 +428,7 @@ struct Pipeline {
 }
 
 impl Pipeline {
-    fn start(mut reader: Box<dyn Read + Send>) -> Self {
+    fn start(mut reader: Box<dyn Read + Send>, mut verifier: Option<Verifier>) -> Self {
         let (full_tx, full_rx) = std::sync::mpsc::sync_channel::<Piece>(PIPELINE_DEPTH);
         let (empty_tx, empty_rx) = std::sync::mpsc::channel::<SecretBuf>();
         let thread = std::thread::spawn(move || {
@@ -392,8 +447,13 @@ impl Pipeline {
                 };
                 buf.clear();
                 let piece = match buf.fill_from(&mut reader) {
-                    Ok(0) => Piece::End,
-                    Ok(_) => Piece::Chunk(buf),
+                    Ok(0) => Piece::End(verifier.take()),
+                    Ok(_) => {
+                        if let Some(verifier) = &mut verifier {
+                            verifier.update(&buf);
+                        }
+                        Piece::Chunk(buf)
+                    }
                     Err(e) => Piece::Failed(read_failure(&e)),
                 };
                 let last = !matches!(piece, Piece::Chunk(_));

@@ -259,12 +259,82 @@ impl Document {
     /// [`Document::to_json`] in locked pages of its own, sized for about `size_hint` bytes:
     /// the one buffer a save signs in place and encrypts.
     pub fn to_json_buf(&self, size_hint: usize) -> SecretBuf {
+        self.to_json_with(size_hint, |buf| serde_json::to_writer(buf, &self.entries))
+    }
+
+    /// [`Document::to_json_buf`], with `entries` written by `entries` (an object).
+    fn to_json_with(
+        &self,
+        size_hint: usize,
+        entries: impl FnOnce(&mut SecretBuf) -> serde_json::Result<()>,
+    ) -> SecretBuf {
         let mut buf = SecretBuf::with_capacity(size_hint + size_hint / 8 + 4096);
         // Writing to memory cannot fail, and every map key here is a string.
-        if serde_json::to_writer(&mut buf, self).is_ok() {
-            std::io::Write::write_all(&mut buf, b"\n").ok();
-        }
+        self.write_head(&mut buf)
+            .and_then(|()| entries(&mut buf))
+            .and_then(|()| self.write_tail(&mut buf))
+            .ok();
         buf
+    }
+
+    /// The JSON [`Document::to_json_buf`] writes before the value of `entries`:
+    /// `{"format":…,"recipients":[…],"entries":`. With [`Document::write_tail`] after that
+    /// value, how a save that parsed only the entries it changes writes the others around them.
+    pub fn write_head(&self, out: &mut SecretBuf) -> serde_json::Result<()> {
+        /// The members before `entries`, in the order `Document` has them.
+        #[derive(Serialize)]
+        struct Head<'a> {
+            format: u64,
+            recipients: &'a [Recipient],
+        }
+        serde_json::to_writer(
+            &mut *out,
+            &Head {
+                format: self.format,
+                recipients: &self.recipients,
+            },
+        )?;
+        // `{"format":…,"recipients":[…]}` goes on where its `}` was.
+        out.truncate(out.len() - 1);
+        out.extend_from_slice(b",\"entries\":");
+        Ok(())
+    }
+
+    /// The JSON [`Document::to_json_buf`] writes after the value of `entries`: the other
+    /// members, the closing brace and a newline.
+    pub fn write_tail(&self, out: &mut SecretBuf) -> serde_json::Result<()> {
+        /// The members after `entries`, in the order `Document` has them.
+        #[derive(Serialize)]
+        struct Tail<'a> {
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            derived: &'a BTreeMap<String, String>,
+            #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+            deleted: &'a BTreeMap<String, String>,
+            #[serde(skip_serializing_if = "<[Conflict]>::is_empty")]
+            conflicts: &'a [Conflict],
+            #[serde(flatten)]
+            extra: &'a Extra,
+        }
+        let from = out.len();
+        serde_json::to_writer(
+            &mut *out,
+            &Tail {
+                derived: &self.derived,
+                deleted: &self.deleted,
+                conflicts: &self.conflicts,
+                extra: &self.extra,
+            },
+        )?;
+        if out.len() - from == 2 {
+            // `{}`: nothing after the entries.
+            out.truncate(from);
+            out.extend_from_slice(b"}");
+        } else {
+            // `{"derived":…}`: its `{` becomes the comma after the entries.
+            out[from] = b',';
+        }
+        out.extend_from_slice(b"\n");
+        Ok(())
     }
 
     pub fn entry(&self, name: &str) -> Option<&Entry> {
@@ -876,6 +946,33 @@ mod tests {
         assert_eq!(value["entries"]["bank"]["passkey"]["digits"], 6);
         assert_eq!(value["entries"]["bank"]["history"][0]["why"], "rotated");
         assert_eq!(Document::parse(&out).unwrap(), doc);
+    }
+
+    #[test]
+    fn the_document_is_written_in_parts_as_serde_writes_it_whole() {
+        let bare = Document::new(Vec::new());
+        let mut rich = parse(
+            r#"{"format": 1, "recipients": [{"name": "op", "key": "age1x", "only": ["a*"]}],
+                "entries": {"a": {"id": "1", "password": "pw", "x": {"y": 1}}},
+                "derived": {"op": "abc"}, "deleted": {"2": "t"},
+                "conflicts": [{"id": "1", "name": "a", "fields": ["password"], "at": "t"}],
+                "settings": {"theme": "dark"}, "more": [1]}"#,
+        )
+        .unwrap();
+        let mut only_extra = Document::new(Vec::new());
+        only_extra.extra.insert("settings", Value::Bool(true));
+        for doc in [&bare, &rich, &only_extra] {
+            let mut whole = serde_json::to_vec(doc).unwrap();
+            whole.push(b'\n');
+            assert_eq!(
+                String::from_utf8(doc.to_json_buf(0).to_vec()).unwrap(),
+                String::from_utf8(whole).unwrap()
+            );
+        }
+        rich.conflicts.clear();
+        rich.deleted.clear();
+        let json = rich.to_json_buf(0).to_vec();
+        assert_eq!(Document::parse(&json).unwrap(), rich);
     }
 
     #[test]

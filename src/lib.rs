@@ -26,6 +26,7 @@ pub mod scope;
 pub mod search;
 pub mod secret;
 pub mod signature;
+pub mod splice;
 pub mod store;
 pub mod template;
 pub mod text;

@@ -393,6 +393,11 @@ impl<'f> Source<'f> {
         ))
     }
 
+    /// Where the next byte is in the plaintext.
+    fn offset(&self) -> usize {
+        self.base + self.pos
+    }
+
     fn eof() -> Stop {
         Stop::Syntax("the JSON document ends early".into())
     }
@@ -870,12 +875,49 @@ impl TopLevel for State<'_> {
 /// needs, with no secret decoded and no copy of the plaintext kept. The feed is read to its
 /// end whatever the document holds.
 pub fn list_names(feed: &mut dyn Feed) -> Result<Vec<String>, ParseError> {
+    index_entries(feed).map(|index| index.names)
+}
+
+/// Where each entry of a document is, found as [`list_names`] finds the names (the whole
+/// document checked the same way, the same documents refused): what a change to a few
+/// entries needs to write the others back as they were, without parsing them.
+pub struct Index {
+    /// The names, sorted.
+    pub names: Vec<String>,
+    /// Where each entry is in the plaintext, name for name; none when the document does not
+    /// have them in order.
+    pub spans: Vec<Span>,
+    /// Whether the document has each name sort after the one before it, as vault writes them.
+    pub sorted: bool,
+    /// Whether every entry has an id, as every entry vault saved has.
+    pub ids: bool,
+    /// The document's members other than `format` and `entries`, as a document of their own
+    /// with an empty `entries`.
+    pub others: SecretBuf,
+    /// The document's `format`, when it has one.
+    pub format: Option<u64>,
+}
+
+/// Where an entry is in the plaintext: its member (`"name":{…}`) from `key` to `end`, its
+/// value from `value`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub key: usize,
+    pub value: usize,
+    pub end: usize,
+}
+
+/// The [`Index`] of the plaintext `feed` gives, checked as [`list_names`] checks it. The feed is
+/// read to its end whatever the document holds.
+pub fn index_entries(feed: &mut dyn Feed) -> Result<Index, ParseError> {
     let mut source = Source::new(feed, true);
     let mut rest = SecretBuf::with_capacity(256);
     rest.extend_from_slice(b"{");
     let mut state = Listing {
         verdict: Verdict::default(),
         names: Vec::new(),
+        spans: Vec::new(),
+        ids: true,
         rest,
         keys: Vec::new(),
         scratch: Vec::new(),
@@ -900,6 +942,10 @@ const MAX_DEPTH: usize = 128;
 struct Listing {
     verdict: Verdict,
     names: Vec<String>,
+    /// Where each entry is, in the plaintext.
+    spans: Vec<Span>,
+    /// Whether every entry so far has an id.
+    ids: bool,
     /// The document's other members, `{"key": value, ...`, as they are: checked by the full
     /// parse once the end is reached (they are small: recipients, tombstones).
     rest: SecretBuf,
@@ -909,19 +955,29 @@ struct Listing {
 }
 
 impl Listing {
-    fn finish(mut self) -> Result<Vec<String>, ParseError> {
-        if !self.names.is_sorted() {
+    fn finish(mut self) -> Result<Index, ParseError> {
+        let sorted = self.names.is_sorted_by(|a, b| a < b);
+        if !sorted {
+            // Out of order, the spans are of no use: a save parses the whole document.
+            self.spans = Vec::new();
             self.names.sort_unstable();
-        }
-        if let Some(pair) = self.names.windows(2).find(|pair| pair[0] == pair[1]) {
-            let name = pair[0].clone();
-            self.verdict.duplicate_key(&name);
+            if let Some(pair) = self.names.windows(2).find(|pair| pair[0] == pair[1]) {
+                let name = pair[0].clone();
+                self.verdict.duplicate_key(&name);
+            }
         }
         self.verdict.check()?;
         // The other members, read by the full parse itself.
         self.rest.extend_from_slice(br#""entries":{}}"#);
         document::Listing::<document::Checked>::parse(&self.rest)?;
-        Ok(self.names)
+        Ok(Index {
+            names: self.names,
+            spans: self.spans,
+            sorted,
+            ids: self.ids,
+            others: self.rest,
+            format: self.verdict.format,
+        })
     }
 
     /// Opens the container `open` (`{` or `[`) that must come next, its keys (for an object)
@@ -968,13 +1024,23 @@ impl TopLevel for Listing {
         &mut self.verdict
     }
 
-    /// Each name kept, each entry checked.
+    /// Each name kept, each entry checked, and where it is.
     fn entries(&mut self, src: &mut Source) -> Step {
         src.items(b'}', |src| {
+            src.skip_ws();
+            let key = src.offset();
             src.nested_key(&mut self.scratch)?;
             self.names
                 .push(String::from_utf8_lossy(&self.scratch).into_owned());
-            checked_entry(src, self)
+            src.skip_ws();
+            let value = src.offset();
+            checked_entry(src, self)?;
+            self.spans.push(Span {
+                key,
+                value,
+                end: src.offset(),
+            });
+            Ok(())
         })
     }
 
@@ -1042,6 +1108,7 @@ fn checked_entry(src: &mut Source, state: &mut Listing) -> Step {
         return Ok(());
     }
     let mut known: u16 = 0;
+    let mut id = false;
     src.items(b'}', |src| {
         src.nested_key(&mut state.scratch)?;
         let Some(index) = member(&state.scratch) else {
@@ -1056,12 +1123,22 @@ fn checked_entry(src: &mut Source, state: &mut Listing) -> Step {
         }
         known |= bit;
         match kind {
+            Member::Text if name == "id" => {
+                src.skip_ws();
+                let start = src.offset();
+                string_value(src, state)?;
+                // More than `""`: an id, not an empty one.
+                id = src.offset() - start > 2;
+                Ok(())
+            }
             Member::Text => string_value(src, state),
             Member::Fields => string_map(src, state, LEVEL + 1),
             Member::Tags => string_array(src, state),
             Member::History => history(src, state, LEVEL + 1),
         }
-    })
+    })?;
+    state.ids &= id;
+    Ok(())
 }
 
 /// A value that must be a string.

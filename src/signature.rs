@@ -202,14 +202,8 @@ fn cut_point(bytes: &[u8]) -> usize {
 /// Signs a document's JSON (one object, as `Document::to_json` writes it): returns the
 /// plaintext with the signature member spliced in before the closing brace.
 pub fn seal(json: &[u8], signer: &dyn Signer) -> Result<Zeroizing<Vec<u8>>> {
-    let body = trim_end(json);
-    let head = trim_end(body.strip_suffix(b"}").unwrap_or(body));
-    let sig = signer.sign(&digest(head))?;
-    let member = format!(
-        ",\n  \"{MEMBER}\": {{\"writer\": \"{}\", \"sig\": \"{}\"}}\n}}\n",
-        signer.id(),
-        BASE64.encode(sig)
-    );
+    let head = &json[..head_len(json)];
+    let member = member(signer, &digest(head))?;
     let mut out = Zeroizing::new(Vec::with_capacity(head.len() + member.len()));
     out.extend_from_slice(head);
     out.extend_from_slice(member.as_bytes());
@@ -219,19 +213,38 @@ pub fn seal(json: &[u8], signer: &dyn Signer) -> Result<Zeroizing<Vec<u8>>> {
 /// [`seal`] in place: the signature member replaces the closing brace of the JSON in `buf`, so
 /// the document is never copied.
 pub fn seal_in_place(buf: &mut SecretBuf, signer: &dyn Signer) -> Result<()> {
-    let head_len = {
-        let body = trim_end(buf);
-        trim_end(body.strip_suffix(b"}").unwrap_or(body)).len()
-    };
-    let sig = signer.sign(&digest(&buf[..head_len]))?;
-    let member = format!(
-        ",\n  \"{MEMBER}\": {{\"writer\": \"{}\", \"sig\": \"{}\"}}\n}}\n",
-        signer.id(),
-        BASE64.encode(sig)
-    );
+    let head_len = head_len(buf);
+    let member = member(signer, &digest(&buf[..head_len]))?;
     buf.truncate(head_len);
     buf.extend_from_slice(member.as_bytes());
     Ok(())
+}
+
+/// How much of a document's JSON (or of its last piece, which holds the closing brace) is
+/// signed: all but the closing brace and the whitespace around it.
+pub fn head_len(json: &[u8]) -> usize {
+    let body = trim_end(json);
+    trim_end(body.strip_suffix(b"}").unwrap_or(body)).len()
+}
+
+/// What follows the signed head of a document, whose digest is `digest`: the signature
+/// member and the closing brace.
+pub fn member(signer: &dyn Signer, digest: &Digest) -> Result<String> {
+    let sig = signer.sign(digest)?;
+    Ok(format!(
+        ",\n  \"{MEMBER}\": {{\"writer\": \"{}\", \"sig\": \"{}\"}}\n}}\n",
+        signer.id(),
+        BASE64.encode(sig)
+    ))
+}
+
+/// The digest of a signed head held in pieces, as [`seal`] takes it of the same bytes in one.
+pub fn digest_of(pieces: &[&[u8]]) -> Digest {
+    let mut hasher = Sha256::new();
+    for piece in pieces {
+        hasher.update(piece);
+    }
+    hasher.finalize().into()
 }
 
 /// What a writer key signs (with a context of its own): the digest of the document, so the

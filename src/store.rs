@@ -14,8 +14,9 @@ use serde::de::DeserializeOwned;
 
 use crate::atomic::{self, Mode};
 use crate::change::Change;
-use crate::crypto::{self, AgeRecipient, DecryptFailure, Decrypting};
+use crate::crypto::{self, AgeRecipient, DecryptFailure, Decrypting, Verify};
 use crate::secret::SecretBuf;
+use crate::writer::Signer;
 
 use crate::derived;
 use crate::document::{Document, Entry, Listing, ParseError, Recipient};
@@ -24,6 +25,7 @@ use crate::identity::Identity;
 use crate::os;
 use crate::scan::{self, Feed as _, Keep, Scan};
 use crate::signature::{self, Signed};
+use crate::splice::{self, Json};
 use crate::trust::Refusal;
 
 /// How long a writer waits for another one to finish.
@@ -196,7 +198,7 @@ impl Store {
         if fs::symlink_metadata(&self.path).is_ok() {
             return Err(Error::VaultExists(self.path.clone()));
         }
-        self.save(&mut doc.clone(), identity, None, 0)
+        self.save(&mut doc.clone(), identity, Previous::None, 0)
     }
 
     /// Applies one change under the lock, to the vault as it is on disk now, and saves.
@@ -206,6 +208,64 @@ impl Store {
     pub fn apply(&self, identity: &Identity, change: Change) -> Result<Document> {
         let _lock = self.lock()?;
         atomic::remove_leftovers(&self.real_path());
+        self.apply_locked(identity, change)
+    }
+
+    /// Applies one change as [`Store::apply`] does, without handing the document back. A
+    /// change to named entries (an add, an edit, a delete) parses only those, and those a
+    /// scoped recipient is granted: every other entry is checked as a full parse checks it
+    /// and written back as it was (see [`splice`]).
+    pub fn save_change(&self, identity: &Identity, change: Change) -> Result<()> {
+        let _lock = self.lock()?;
+        atomic::remove_leftovers(&self.real_path());
+        // A vault read whole after all is opened with the file key this read unwrapped: a
+        // plugin identity is asked once.
+        crypto::remembering_file_keys(|| match self.apply_spliced(identity, change)? {
+            Some(change) => self.apply_locked(identity, change).map(drop),
+            None => Ok(()),
+        })
+    }
+
+    /// [`Store::save_change`] without a full parse, under the lock; the change back when it
+    /// needs the whole document (it is not about named entries, or the vault was made by
+    /// hand, or it is refused: the full parse says why).
+    fn apply_spliced(&self, identity: &Identity, change: Change) -> Result<Option<Change>> {
+        let Some(touched) = change
+            .entries_touched()
+            .map(|names| names.into_iter().map(str::to_owned).collect::<Vec<_>>())
+        else {
+            return Ok(Some(change));
+        };
+        let (file, size) = self.open_file()?;
+        let mut previous = file
+            .try_clone()
+            .map_err(|e| Error::io(format!("cannot read {}", self.path.display()), e))?;
+        // What the vault is signed by matters for every write, whatever the anchors.
+        let mut feed = crypto::decrypt_stream(file, size, identity.keys(), Verify::Decrypting)
+            .map_err(|failure| self.decrypt_failure(identity, failure))?;
+        let (plaintext, index) = splice::read(&mut feed, usize::try_from(size).unwrap_or(0));
+        if let Some(failure) = feed.failure() {
+            return Err(self.unreadable(failure.describe()));
+        }
+        self.check(identity, Check::Write, &feed.signed())?;
+        let Ok(index) = index else {
+            return Ok(Some(change));
+        };
+        let touched: Vec<&str> = touched.iter().map(String::as_str).collect();
+        let Some((mut doc, unparsed)) =
+            splice::open(plaintext, index, &touched).map_err(|err| self.invalid(err))?
+        else {
+            return Ok(Some(change));
+        };
+        change.apply(&mut doc)?;
+        self.save_with(&mut doc, identity, Previous::File(&mut previous), |doc| {
+            unparsed.json(doc)
+        })?;
+        Ok(None)
+    }
+
+    /// Applies one change under the lock, to the vault as it is on disk now, and saves.
+    fn apply_locked(&self, identity: &Identity, change: Change) -> Result<Document> {
         let ciphertext = self.read()?;
         let Opened {
             mut doc,
@@ -230,7 +290,12 @@ impl Store {
                 .map(|key| Recipient::new(OPERATOR, key.clone()))
                 .collect();
         }
-        self.save(&mut doc, identity, Some(&ciphertext), plaintext_len)?;
+        self.save(
+            &mut doc,
+            identity,
+            Previous::Bytes(&ciphertext),
+            plaintext_len,
+        )?;
         Ok(doc)
     }
 
@@ -290,7 +355,11 @@ impl Store {
     /// Hashed for its signature only when the identity has anchors: without, nothing depends
     /// on the signer.
     fn plaintext_feed(&self, identity: &Identity) -> Result<(PathBuf, Decrypting, u64)> {
-        let verify = identity.trust().has_anchors();
+        let verify = if identity.trust().has_anchors() {
+            Verify::Reading
+        } else {
+            Verify::No
+        };
         if let Some((path, ciphertext)) = derived::find_for(&self.real_path(), identity) {
             let size = ciphertext.len() as u64;
             match crypto::decrypt_stream(io::Cursor::new(ciphertext), size, identity.keys(), verify)
@@ -450,8 +519,21 @@ impl Store {
         &self,
         doc: &mut Document,
         identity: &Identity,
-        previous: Option<&[u8]>,
+        previous: Previous,
         size_hint: usize,
+    ) -> Result<()> {
+        self.save_with(doc, identity, previous, |doc| {
+            Json::whole(doc.to_json_buf(size_hint))
+        })
+    }
+
+    /// [`Store::save`], the document written as JSON by `json`.
+    fn save_with<'a>(
+        &self,
+        doc: &mut Document,
+        identity: &Identity,
+        previous: Previous,
+        json: impl FnOnce(&Document) -> Json<'a>,
     ) -> Result<()> {
         let recipients = recipients_of(doc)?;
         let full: Vec<String> = doc
@@ -473,14 +555,25 @@ impl Store {
         let target = self.real_path();
         let prepared = derived::prepare(doc, identity, &target)?;
         doc.derived = derived::digests(&prepared);
-        let ciphertext = seal_and_encrypt(doc, identity, &recipients, size_hint)?;
-        if let Some(previous) = previous {
-            let backup = with_suffix(&target, ".bak");
-            atomic::write(&backup, previous, Mode::Keep)
-                .map_err(|e| Error::io(format!("cannot write {}", backup.display()), e))?;
+        let json = json(doc);
+        // What can refuse (a recipient's plugin, the signer) before the `.bak` is touched.
+        let encryption = crypto::Encryption::to(&recipients)
+            .map_err(|failure| Error::encrypting("the vault", failure))?;
+        let signer = identity.signer()?;
+        let backup = with_suffix(&target, ".bak");
+        match previous {
+            Previous::None => Ok(()),
+            Previous::Bytes(bytes) => atomic::write(&backup, bytes, Mode::Keep),
+            Previous::File(file) => atomic::keep_copy(&backup, &target, file),
         }
-        atomic::write(&target, &ciphertext, Mode::Keep)
-            .map_err(|e| Error::io(format!("cannot save {}", target.display()), e))?;
+        .map_err(|e| Error::io(format!("cannot write {}", backup.display()), e))?;
+        let failed = |e| Error::io(format!("cannot save {}", target.display()), e);
+        atomic::write_with(
+            &target,
+            Mode::Keep,
+            |file| seal_and_encrypt(&json, signer.as_ref(), encryption, file, &failed),
+            failed,
+        )?;
         derived::write_all(&target, &prepared)
     }
 
@@ -493,9 +586,17 @@ impl Store {
         let size_hint = fs::metadata(path).map_or(0, |meta| {
             usize::try_from(meta.len()).unwrap_or(usize::MAX / 2)
         });
-        let ciphertext = seal_and_encrypt(doc, identity, &recipients, size_hint)?;
-        atomic::write(path, &ciphertext, Mode::Keep)
-            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+        let json = Json::whole(doc.to_json_buf(size_hint));
+        let encryption = crypto::Encryption::to(&recipients)
+            .map_err(|failure| Error::encrypting("the vault", failure))?;
+        let signer = identity.signer()?;
+        let failed = |e| Error::io(format!("cannot write {}", path.display()), e);
+        atomic::write_with(
+            path,
+            Mode::Keep,
+            |file| seal_and_encrypt(&json, signer.as_ref(), encryption, file, &failed),
+            failed,
+        )
     }
 
     /// The vault, only when a writer this identity trusts for writing signed it: what a merge
@@ -581,17 +682,42 @@ struct Opened {
     signed: Signed,
 }
 
-/// The document as signed plaintext, encrypted to `recipients`.
+/// A document's JSON, signed by `signer`, encrypted into `file` (`failed` tells what an I/O
+/// error means). On two cores the
+/// signature's hash is taken on one while the other encrypts: the signature goes last, so
+/// all but it is encrypted before it is known.
 fn seal_and_encrypt(
-    doc: &Document,
-    identity: &Identity,
-    recipients: &[AgeRecipient],
-    size_hint: usize,
-) -> Result<Vec<u8>> {
-    let mut plaintext = doc.to_json_buf(size_hint);
-    signature::seal_in_place(&mut plaintext, identity.signer()?.as_ref())?;
-    crypto::encrypt(&plaintext, recipients)
-        .map_err(|failure| Error::encrypting("the vault", failure))
+    json: &Json,
+    signer: &dyn Signer,
+    encryption: crypto::Encryption,
+    file: &mut File,
+    failed: &dyn Fn(io::Error) -> Error,
+) -> Result<()> {
+    /// Below this, a thread costs more than it saves.
+    const HASH_APART_FROM: usize = 1 << 20;
+    let mut head = json.pieces();
+    if let Some(last) = head.last_mut() {
+        *last = &last[..signature::head_len(last)];
+    }
+    let size: usize = head.iter().map(|piece| piece.len()).sum();
+    let mut encrypting = encryption.into_writer(file).map_err(failed)?;
+    let digest = thread::scope(|scope| {
+        let hashing = (size >= HASH_APART_FROM && crypto::several_cores())
+            .then(|| scope.spawn(|| signature::digest_of(&head)));
+        for piece in &head {
+            encrypting.write(piece).map_err(failed)?;
+        }
+        Ok::<_, Error>(match hashing {
+            Some(hashing) => hashing
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            None => signature::digest_of(&head),
+        })
+    })?;
+    let member = signature::member(signer, &digest)?;
+    encrypting.write(member.as_bytes()).map_err(failed)?;
+    encrypting.finish().map_err(failed)?;
+    Ok(())
 }
 
 /// The main vault's recipients: the full ones; scoped ones read derived vaults.
@@ -613,6 +739,13 @@ fn recipients_of(doc: &Document) -> Result<Vec<AgeRecipient>> {
                 })
         })
         .collect()
+}
+
+/// The version a save replaces, kept as `.bak`: as read, or the file it was read from.
+enum Previous<'a> {
+    None,
+    Bytes(&'a [u8]),
+    File(&'a mut File),
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {

@@ -267,7 +267,7 @@ pub fn add(
         entry.totp = prompt::new_totp()?;
     }
     set_fields(&mut entry, fields)?;
-    store.apply(
+    store.save_change(
         &identity,
         Change::Add {
             name: name.clone(),
@@ -375,7 +375,7 @@ pub fn edit(ctx: &Context, args: &EditArgs) -> Result<()> {
     set_fields(&mut entry, fields)?;
     entry.updated = now;
     let target = rename.clone().unwrap_or_else(|| name.clone());
-    store.apply(
+    store.save_change(
         &identity,
         Change::Update {
             name: name.clone(),
@@ -398,7 +398,7 @@ pub fn remove(ctx: &Context, name: &str, yes: bool) -> Result<()> {
     {
         return Err(Error::other(format!("'{name}' was not deleted")));
     }
-    store.apply(
+    store.save_change(
         &identity,
         Change::Remove {
             name: name.to_owned(),

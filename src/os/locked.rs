@@ -54,7 +54,7 @@ mod imp {
     use std::ffi::c_void;
     use std::ptr::NonNull;
 
-    use rustix::mm::{MapFlags, ProtFlags, mlock, mmap_anonymous, munlock, munmap};
+    use rustix::mm::{MapFlags, ProtFlags, mlock, mmap_anonymous, munmap};
 
     pub struct Pages {
         ptr: NonNull<u8>,
@@ -128,11 +128,9 @@ mod imp {
                 return;
             }
             let ptr = self.ptr.as_ptr().cast::<c_void>();
-            // SAFETY: the mapping is ours and nothing borrows it any more.
+            // SAFETY: the mapping is ours and nothing borrows it any more. Unmapping unlocks
+            // locked pages too, in the same walk of them: no munlock first.
             unsafe {
-                if self.locked {
-                    munlock(ptr, self.len).ok();
-                }
                 munmap(ptr, self.len).ok();
             }
         }

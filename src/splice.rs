@@ -84,6 +84,46 @@ pub fn open(
     Ok(Some((doc, Unparsed { plaintext, entries })))
 }
 
+/// The whole document `plaintext` holds, `index` its checked index: its entries parsed from
+/// where the index found them, half of them on a second thread.
+pub fn parse_whole(plaintext: &[u8], index: Index) -> Result<Document, ParseError> {
+    if !index.sorted {
+        // No spans: a vault made by hand is parsed as one.
+        return Document::parse(plaintext);
+    }
+    let mut doc = Document::parse(&index.others)?;
+    if let Some(format) = index.format {
+        doc.format = format;
+    }
+    let parse = |names: Vec<String>, spans: &[Span]| -> Result<Vec<(String, Entry)>, ParseError> {
+        names
+            .into_iter()
+            .zip(spans)
+            .map(|(name, span)| {
+                serde_json::from_slice::<Entry>(&plaintext[span.value..span.end])
+                    .map(|entry| (name, entry))
+                    .map_err(|err| ParseError::Invalid(document::describe_json_error(&err)))
+            })
+            .collect()
+    };
+    let mut first = index.names;
+    let second = first.split_off(first.len() / 2);
+    let (spans_first, spans_second) = index.spans.split_at(first.len());
+    let (first, second) = std::thread::scope(|scope| {
+        let second = scope.spawn(|| parse(second, spans_second));
+        let first = parse(first, spans_first);
+        (
+            first,
+            second
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        )
+    });
+    // Sorted already: the map is built in one pass.
+    doc.entries = first?.into_iter().chain(second?).collect();
+    Ok(doc)
+}
+
 impl Unparsed {
     /// `doc` as [`Document::to_json_buf`] writes it, the entries not parsed among its own:
     /// those (as a change left them) written anew, the others copied from the plaintext as
@@ -408,6 +448,32 @@ mod tests {
         ] {
             let (plaintext, index) = index(json.as_bytes());
             assert!(open(plaintext, index, &["a"]).unwrap().is_none(), "{json}");
+        }
+    }
+
+    #[test]
+    fn a_whole_document_parsed_from_its_index_is_the_document() {
+        let mut large = written();
+        for i in 0..1000 {
+            large
+                .entries
+                .insert(format!("n{i:04}"), entry(&format!("x{i}"), "pw"));
+        }
+        let hand_made = br#"{"entries": {"b": {"password": "1"}, "a": {"x": [1, {"y": 2}]}},
+            "format": 1, "settings": {"k": "v"}}"#;
+        for json in [
+            written().to_json_buf(0).to_vec(),
+            large.to_json_buf(0).to_vec(),
+            hand_made.to_vec(),
+            br#"{"entries": {}}"#.to_vec(),
+        ] {
+            let (plaintext, index) = index(&json);
+            assert_eq!(
+                parse_whole(&plaintext, index).unwrap(),
+                Document::parse(&json).unwrap(),
+                "{}",
+                String::from_utf8_lossy(&json)
+            );
         }
     }
 

@@ -72,11 +72,28 @@ impl Store {
     /// Decrypts and parses the vault, refusing it when the identity has anchors and no
     /// anchored writer signed it. Takes no lock and never writes.
     pub fn load(&self, identity: &Identity) -> Result<Document> {
-        // Decrypted on a second thread while this one hashes what arrives: the signature is
-        // known when the last chunk is, and the file is never held whole.
-        let (plaintext, signed) = self.read_plaintext_streamed(identity)?;
-        self.check(identity, Check::Read, &signed)?;
-        self.parse(&plaintext)
+        // Decrypted on a second thread, checked as it arrives: the signature is known when the
+        // last chunk is, and the file is never held whole. A large vault is indexed meanwhile
+        // and its entries parsed on two threads after.
+        let (path, mut feed, size) = self.plaintext_feed(identity, Verify::Decrypting)?;
+        if size < crypto::PIPELINE_FROM || !crypto::several_cores() {
+            let (plaintext, signed) = read_all(&path, feed, size)?;
+            self.check(identity, Check::Read, &signed)?;
+            return self.parse(&plaintext);
+        }
+        let (plaintext, index) = splice::read(&mut feed, usize::try_from(size).unwrap_or(0));
+        read_whole(&path, &feed)?;
+        self.check(identity, Check::Read, &feed.signed())?;
+        match index {
+            Ok(index) => splice::parse_whole(&plaintext, index),
+            // The full parse says why, as every read of a whole vault says it.
+            Err(_) => Document::parse(&plaintext),
+        }
+        .map(|mut doc| {
+            doc.extra.remove(signature::MEMBER);
+            doc
+        })
+        .map_err(|err| self.invalid(err))
     }
 
     /// The entries' names, each read as `E` (see [`Listing`]), as [`Store::load`] would find
@@ -92,14 +109,9 @@ impl Store {
     /// entries finds them (the same documents refused, the same signer check), checked as the
     /// plaintext is decrypted, without holding it: what `list` needs.
     pub fn load_names(&self, identity: &Identity) -> Result<Vec<String>> {
-        let (path, mut feed, _) = self.plaintext_feed(identity)?;
+        let (path, mut feed, _) = self.plaintext_feed(identity, Verify::Reading)?;
         let names = scan::list_names(&mut feed);
-        if let Some(failure) = feed.failure() {
-            return Err(Error::VaultUnreadable {
-                path,
-                reason: failure.describe().into(),
-            });
-        }
+        read_whole(&path, &feed)?;
         self.check(identity, Check::Read, &feed.signed())?;
         names.map_err(|err| self.invalid(err))
     }
@@ -109,21 +121,8 @@ impl Store {
     /// ciphertext held), and who signed it, hashed as it arrives; when the identity has no
     /// anchors nothing depends on the signer, and it is not hashed (`Unsigned`).
     fn read_plaintext_streamed(&self, identity: &Identity) -> Result<(SecretBuf, Signed)> {
-        let (path, mut feed, size) = self.plaintext_feed(identity)?;
-        // The plaintext is shorter than the ciphertext: the buffer is never reallocated.
-        let mut plaintext = SecretBuf::with_capacity(usize::try_from(size).unwrap_or(0));
-        let mut used = SecretBuf::with_capacity(0);
-        while let Some(chunk) = feed.next(used) {
-            plaintext.extend_from_slice(&chunk);
-            used = chunk;
-        }
-        if let Some(failure) = feed.failure() {
-            return Err(Error::VaultUnreadable {
-                path,
-                reason: failure.describe().into(),
-            });
-        }
-        Ok((plaintext, feed.signed()))
+        let (path, feed, size) = self.plaintext_feed(identity, Verify::Reading)?;
+        read_all(&path, feed, size)
     }
 
     /// The vault as it is and who signed it, whatever this identity trusts: for showing a
@@ -244,9 +243,7 @@ impl Store {
         let mut feed = crypto::decrypt_stream(file, size, identity.keys(), Verify::Decrypting)
             .map_err(|failure| self.decrypt_failure(identity, failure))?;
         let (plaintext, index) = splice::read(&mut feed, usize::try_from(size).unwrap_or(0));
-        if let Some(failure) = feed.failure() {
-            return Err(self.unreadable(failure.describe()));
-        }
+        read_whole(&self.path, &feed)?;
         self.check(identity, Check::Write, &feed.signed())?;
         let Ok(index) = index else {
             return Ok(Some(change));
@@ -307,19 +304,14 @@ impl Store {
     pub fn load_entry(&self, identity: &Identity, name: &str) -> Result<Option<Entry>> {
         let mut keep = Keep::Order;
         loop {
-            let (path, mut feed, _) = self.plaintext_feed(identity)?;
+            let (path, mut feed, _) = self.plaintext_feed(identity, Verify::Reading)?;
             let scan = scan::find_entry(&mut feed, name, keep);
             // Names out of order (a vault made by hand): once more, keeping more of them.
             if let Scan::Again(more) = scan {
                 keep = more;
                 continue;
             }
-            if let Some(failure) = feed.failure() {
-                return Err(Error::VaultUnreadable {
-                    path,
-                    reason: failure.describe().into(),
-                });
-            }
+            read_whole(&path, &feed)?;
             self.check(identity, Check::Read, &feed.signed())?;
             if let Scan::Done(found) = scan {
                 return found
@@ -354,9 +346,13 @@ impl Store {
     /// reading chunk by chunk; with the path of the file it comes from and that file's size.
     /// Hashed for its signature only when the identity has anchors: without, nothing depends
     /// on the signer.
-    fn plaintext_feed(&self, identity: &Identity) -> Result<(PathBuf, Decrypting, u64)> {
+    fn plaintext_feed(
+        &self,
+        identity: &Identity,
+        hash_on: Verify,
+    ) -> Result<(PathBuf, Decrypting, u64)> {
         let verify = if identity.trust().has_anchors() {
-            Verify::Reading
+            hash_on
         } else {
             Verify::No
         };
@@ -739,6 +735,30 @@ fn recipients_of(doc: &Document) -> Result<Vec<AgeRecipient>> {
                 })
         })
         .collect()
+}
+
+/// The whole plaintext `feed` gives (`size`: the file's, which it is shorter than, so the
+/// buffer is never grown), and who signed it.
+fn read_all(path: &Path, mut feed: Decrypting, size: u64) -> Result<(SecretBuf, Signed)> {
+    let mut plaintext = SecretBuf::with_capacity(usize::try_from(size).unwrap_or(0));
+    let mut used = SecretBuf::with_capacity(0);
+    while let Some(chunk) = feed.next(used) {
+        plaintext.extend_from_slice(&chunk);
+        used = chunk;
+    }
+    read_whole(path, &feed)?;
+    Ok((plaintext, feed.signed()))
+}
+
+/// Nothing went wrong in the feed from `path` that has ended: it was read whole, authenticated.
+fn read_whole(path: &Path, feed: &Decrypting) -> Result<()> {
+    match feed.failure() {
+        Some(failure) => Err(Error::VaultUnreadable {
+            path: path.to_owned(),
+            reason: failure.describe().into(),
+        }),
+        None => Ok(()),
+    }
 }
 
 /// The version a save replaces, kept as `.bak`: as read, or the file it was read from.

@@ -236,7 +236,7 @@ impl Store {
             return Ok(Some(change));
         };
         let (file, size) = self.open_file()?;
-        let mut previous = file
+        let previous = file
             .try_clone()
             .map_err(|e| Error::io(format!("cannot read {}", self.path.display()), e))?;
         // What the vault is signed by matters for every write, whatever the anchors.
@@ -255,7 +255,7 @@ impl Store {
             return Ok(Some(change));
         };
         change.apply(&mut doc)?;
-        self.save_with(&mut doc, identity, Previous::File(&mut previous), |doc| {
+        self.save_with(&mut doc, identity, Previous::File(previous), |doc| {
             unparsed.json(doc)
         })?;
         Ok(None)
@@ -560,7 +560,8 @@ impl Store {
         match previous {
             Previous::None => Ok(()),
             Previous::Bytes(bytes) => atomic::write(&backup, bytes, Mode::Keep),
-            Previous::File(file) => atomic::keep_copy(&backup, &target, file),
+            // Closed once kept: Windows replaces no file that is open.
+            Previous::File(mut file) => atomic::keep_copy(&backup, &target, &mut file),
         }
         .map_err(|e| Error::io(format!("cannot write {}", backup.display()), e))?;
         let failed = |e| Error::io(format!("cannot save {}", target.display()), e);
@@ -765,7 +766,7 @@ fn read_whole(path: &Path, feed: &Decrypting) -> Result<()> {
 enum Previous<'a> {
     None,
     Bytes(&'a [u8]),
-    File(&'a mut File),
+    File(File),
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {

@@ -5,7 +5,8 @@
 # signature is checked. "signed": the same vault after `vault trust accept` (as vault writes it),
 # read and written by an operator whose trust list holds its own writer key, so the signature is
 # checked before anything is parsed and a new one made on every save. Each `add` starts from a
-# fresh copy of that vault (hyperfine --prepare) and writes its .bak and the new file with fsync.
+# fresh 0600 copy of that vault (hyperfine --prepare; 0600 as `vault init` makes one) and writes
+# its .bak and the new file with fsync.
 # Prints a markdown table. Needs ../shared/bench, hyperfine, rage.
 # `bash benches/list_add.sh`; RUNS, NS and VAULT_BIN pass through. BASE_BIN (another build of
 # vault, e.g. the one before a change) adds its times and ratios, on the same files in the same

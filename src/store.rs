@@ -72,22 +72,44 @@ impl Store {
     /// Decrypts and parses the vault, refusing it when the identity has anchors and no
     /// anchored writer signed it. Takes no lock and never writes.
     pub fn load(&self, identity: &Identity) -> Result<Document> {
-        // Decrypted on a second thread, checked as it arrives: the signature is known when the
-        // last chunk is, and the file is never held whole. A large vault is indexed meanwhile
-        // and its entries parsed on two threads after.
-        let (path, mut feed, size) = self.plaintext_feed(identity, Verify::Decrypting)?;
+        let (read, signed) = self.read_indexed(identity, identity.trust().has_anchors())?;
+        self.check(identity, Check::Read, &signed)?;
+        self.parse_indexed(read)
+    }
+
+    /// The whole plaintext this identity reads, as [`Store::read_plaintext`] finds it, and who
+    /// signed it (`Unsigned` unless `verify`). Decrypted on a second thread, which hashes it as
+    /// it goes; a large one is indexed meanwhile, on this one, for its entries to be parsed on
+    /// two threads after (see [`Store::parse_indexed`]).
+    fn read_indexed(&self, identity: &Identity, verify: bool) -> Result<(Indexed, Signed)> {
+        let verify = if verify {
+            Verify::Decrypting
+        } else {
+            Verify::No
+        };
+        let (path, mut feed, size) = self.plaintext_feed(identity, verify)?;
         if size < crypto::PIPELINE_FROM || !crypto::several_cores() {
             let (plaintext, signed) = read_all(&path, feed, size)?;
-            self.check(identity, Check::Read, &signed)?;
-            return self.parse(&plaintext);
+            return Ok((
+                Indexed {
+                    plaintext,
+                    index: None,
+                },
+                signed,
+            ));
         }
         let (plaintext, index) = splice::read(&mut feed, usize::try_from(size).unwrap_or(0));
         read_whole(&path, &feed)?;
-        self.check(identity, Check::Read, &feed.signed())?;
-        match index {
-            Ok(index) => splice::parse_whole(&plaintext, index),
-            // The full parse says why, as every read of a whole vault says it.
-            Err(_) => Document::parse(&plaintext),
+        let index = Some(index);
+        Ok((Indexed { plaintext, index }, feed.signed()))
+    }
+
+    /// The document [`Store::read_indexed`] read, without its signature.
+    fn parse_indexed(&self, read: Indexed) -> Result<Document> {
+        match read.index {
+            Some(Ok(index)) => splice::parse_whole(&read.plaintext, index),
+            // Small, or refused: the full parse, which says why as every whole read says it.
+            _ => Document::parse(&read.plaintext),
         }
         .map(|mut doc| {
             doc.extra.remove(signature::MEMBER);
@@ -109,7 +131,7 @@ impl Store {
     /// entries finds them (the same documents refused, the same signer check), checked as the
     /// plaintext is decrypted, without holding it: what `list` needs.
     pub fn load_names(&self, identity: &Identity) -> Result<Vec<String>> {
-        let (path, mut feed, _) = self.plaintext_feed(identity, Verify::Reading)?;
+        let (path, mut feed, _) = self.plaintext_feed(identity, hashed_if_anchored(identity))?;
         let names = scan::list_names(&mut feed);
         read_whole(&path, &feed)?;
         self.check(identity, Check::Read, &feed.signed())?;
@@ -121,16 +143,15 @@ impl Store {
     /// ciphertext held), and who signed it, hashed as it arrives; when the identity has no
     /// anchors nothing depends on the signer, and it is not hashed (`Unsigned`).
     fn read_plaintext_streamed(&self, identity: &Identity) -> Result<(SecretBuf, Signed)> {
-        let (path, feed, size) = self.plaintext_feed(identity, Verify::Reading)?;
+        let (path, feed, size) = self.plaintext_feed(identity, hashed_if_anchored(identity))?;
         read_all(&path, feed, size)
     }
 
     /// The vault as it is and who signed it, whatever this identity trusts: for showing a
     /// user what they are asked to accept. Takes no lock and never writes.
     pub fn inspect(&self, identity: &Identity) -> Result<(Document, Signed)> {
-        let plaintext = self.read_plaintext(identity)?;
-        self.open_plaintext(&plaintext, identity, Check::None)
-            .map(|opened| (opened.doc, opened.signed))
+        let (read, signed) = self.read_indexed(identity, true)?;
+        Ok((self.parse_indexed(read)?, signed))
     }
 
     /// How the recipients of `doc` differ from those of the last version a writer this
@@ -304,7 +325,8 @@ impl Store {
     pub fn load_entry(&self, identity: &Identity, name: &str) -> Result<Option<Entry>> {
         let mut keep = Keep::Order;
         loop {
-            let (path, mut feed, _) = self.plaintext_feed(identity, Verify::Reading)?;
+            let (path, mut feed, _) =
+                self.plaintext_feed(identity, hashed_if_anchored(identity))?;
             let scan = scan::find_entry(&mut feed, name, keep);
             // Names out of order (a vault made by hand): once more, keeping more of them.
             if let Scan::Again(more) = scan {
@@ -343,19 +365,13 @@ impl Store {
     }
 
     /// The plaintext this identity reads, as [`Store::read_plaintext`] finds it, opened for
-    /// reading chunk by chunk; with the path of the file it comes from and that file's size.
-    /// Hashed for its signature only when the identity has anchors: without, nothing depends
-    /// on the signer.
+    /// reading chunk by chunk, hashed for its signature as `verify` says; with the path of the
+    /// file it comes from and that file's size.
     fn plaintext_feed(
         &self,
         identity: &Identity,
-        hash_on: Verify,
+        verify: Verify,
     ) -> Result<(PathBuf, Decrypting, u64)> {
-        let verify = if identity.trust().has_anchors() {
-            hash_on
-        } else {
-            Verify::No
-        };
         if let Some((path, ciphertext)) = derived::find_for(&self.real_path(), identity) {
             let size = ciphertext.len() as u64;
             match crypto::decrypt_stream(io::Cursor::new(ciphertext), size, identity.keys(), verify)
@@ -439,7 +455,6 @@ impl Store {
         Ok(Opened {
             doc,
             plaintext_len: plaintext.len(),
-            signed,
         })
     }
 
@@ -671,12 +686,10 @@ enum Check {
     Write,
 }
 
-/// A decrypted vault: the document, its plaintext size (to size the next buffer) and who signed
-/// it.
+/// A decrypted vault: the document and its plaintext size (to size the next buffer).
 struct Opened {
     doc: Document,
     plaintext_len: usize,
-    signed: Signed,
 }
 
 /// A document's JSON, signed by `signer`, encrypted into `file` (`failed` tells what an I/O
@@ -738,6 +751,16 @@ fn recipients_of(doc: &Document) -> Result<Vec<AgeRecipient>> {
         .collect()
 }
 
+/// How a read that only checks the signer against the identity's anchors hashes: on the
+/// reading thread, and not at all without anchors (nothing then depends on the signer).
+fn hashed_if_anchored(identity: &Identity) -> Verify {
+    if identity.trust().has_anchors() {
+        Verify::Reading
+    } else {
+        Verify::No
+    }
+}
+
 /// The whole plaintext `feed` gives (`size`: the file's, which it is shorter than, so the
 /// buffer is never grown), and who signed it.
 fn read_all(path: &Path, mut feed: Decrypting, size: u64) -> Result<(SecretBuf, Signed)> {
@@ -760,6 +783,13 @@ fn read_whole(path: &Path, feed: &Decrypting) -> Result<()> {
         }),
         None => Ok(()),
     }
+}
+
+/// A whole plaintext as [`Store::read_indexed`] read it: with the index of its entries, or why
+/// it is refused, when it was large enough to be indexed.
+struct Indexed {
+    plaintext: SecretBuf,
+    index: Option<std::result::Result<scan::Index, ParseError>>,
 }
 
 /// The version a save replaces, kept as `.bak`: as read, or the file it was read from.

@@ -61,7 +61,8 @@ pub fn write_with<E>(
 
 /// Keeps what `file` holds (the file at `original`, open for reading) as `path`, as [`write`]
 /// with [`Mode::Keep`] would write its bytes. Where the copy would be the same file in every
-/// respect that shows (owner, group and mode), `path` becomes a hard link to it instead: a
+/// respect that shows (owner, group and mode), and the file system allows it, `path` becomes
+/// a hard link to it instead: a
 /// save only ever renames a new file over `original`, so it stays as it is, and keeping it
 /// costs no byte written.
 pub fn keep_copy(path: &Path, original: &Path, file: &mut File) -> io::Result<()> {
@@ -72,12 +73,16 @@ pub fn keep_copy(path: &Path, original: &Path, file: &mut File) -> io::Result<()
         return os::sync_dir(dir);
     }
     if same_as_a_copy(path, original, file) {
-        let temp = tempfile::Builder::new()
+        // Where the file system (vfat, some network mounts) or the kernel's hard-link
+        // protection refuses the link, a copy it is.
+        if let Ok(temp) = tempfile::Builder::new()
             .prefix(&temp_prefix(path))
             .suffix(".tmp")
-            .make_in(dir, |temp| fs::hard_link(original, temp))?;
-        temp.persist(path).map_err(|e| e.error)?;
-        return os::sync_dir(dir);
+            .make_in(dir, |temp| fs::hard_link(original, temp))
+        {
+            temp.persist(path).map_err(|e| e.error)?;
+            return os::sync_dir(dir);
+        }
     }
     let mut temp = tempfile::Builder::new()
         .prefix(&temp_prefix(path))
@@ -103,19 +108,25 @@ fn same_as_a_copy(path: &Path, original: &Path, file: &File) -> bool {
     let (Ok(open), Ok(named)) = (file.metadata(), fs::metadata(original)) else {
         return false;
     };
+    let me = rustix::process::geteuid().as_raw();
+    // Only root gives a copy another owner: for anyone else it would be theirs.
+    if me != 0 && open.uid() != me {
+        return false;
+    }
     let copy = match fs::metadata(path) {
         Ok(replaced) => shown(&replaced),
-        // Nothing to replace: the copy would be a new file, as the temp file is made.
+        // Nothing to replace: the copy would be a new file, as the temp file is made, in the
+        // directory's group where that is the rule (BSDs, or a setgid directory on Linux).
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             let Ok(dir) = fs::metadata(parent_dir(path)) else {
                 return false;
             };
-            let gid = if dir.mode() & 0o2000 != 0 {
+            let gid = if dir.mode() & 0o2000 != 0 || !cfg!(target_os = "linux") {
                 dir.gid()
             } else {
                 rustix::process::getegid().as_raw()
             };
-            (rustix::process::geteuid().as_raw(), gid, 0o600)
+            (me, gid, 0o600)
         }
         Err(_) => return false,
     };

@@ -127,19 +127,18 @@ pub fn parse_whole(plaintext: &[u8], index: Index) -> Result<Document, ParseErro
 impl Unparsed {
     /// `doc` as [`Document::to_json_buf`] writes it, the entries not parsed among its own:
     /// those (as a change left them) written anew, the others copied from the plaintext as
-    /// they were, in runs, in name order. `doc` holds none of the names not parsed: every
-    /// name a change touches was.
-    pub fn json<'a>(&'a self, doc: &Document) -> Json<'a> {
+    /// they were, in runs, in name order. Refused (rather than a name written twice, and
+    /// signed) when `doc` holds a name not parsed: every name a change touches is.
+    pub fn json<'a>(&'a self, doc: &Document) -> serde_json::Result<Json<'a>> {
         let mut json = Json {
             fresh: SecretBuf::with_capacity(4096),
             parts: Vec::new(),
             old: &self.plaintext,
             fresh_from: 0,
         };
-        // Writing to memory cannot fail, and every map key here is a string.
-        self.write(&mut json, doc).ok();
+        self.write(&mut json, doc)?;
         json.close_fresh();
-        json
+        Ok(json)
     }
 
     fn write(&self, json: &mut Json, doc: &Document) -> serde_json::Result<()> {
@@ -158,6 +157,9 @@ impl Unparsed {
             while let Some((key, entry)) = parsed.next_if(|(key, _)| key.as_str() < name.as_str()) {
                 json.copy_run(run.take(), &mut first);
                 json.member(key, entry, &mut first)?;
+            }
+            if parsed.peek().is_some_and(|(key, _)| *key == name) {
+                return Err(serde::ser::Error::custom("an entry both parsed and not"));
             }
             run = Some(run.map_or(span.key..span.end, |run| run.start..span.end));
         }
@@ -335,7 +337,7 @@ mod tests {
             full_result.map_err(|e| e.to_string()),
             part_result.map_err(|e| e.to_string())
         );
-        let spliced = joined(&unparsed.json(&doc));
+        let spliced = joined(&unparsed.json(&doc).unwrap());
         assert_eq!(Document::parse(&spliced).unwrap(), full);
         if compact {
             assert_eq!(
@@ -416,7 +418,7 @@ mod tests {
         let doc = Document::parse(json).unwrap();
         let (plaintext, index) = index(json);
         let (partial, unparsed) = open(plaintext, index, &[]).unwrap().unwrap();
-        let copy = joined(&unparsed.json(&partial));
+        let copy = joined(&unparsed.json(&partial).unwrap());
         let text = String::from_utf8(copy.clone()).unwrap();
         assert!(
             text.contains(r#""bank/us":{"id":"id2","password":"p\u00e9"}"#),
@@ -433,6 +435,15 @@ mod tests {
         for change in changes() {
             agrees(json, change, false);
         }
+    }
+
+    #[test]
+    fn a_name_both_parsed_and_not_is_never_written_twice() {
+        let json = written().to_json_buf(0).to_vec();
+        let (plaintext, index) = index(&json);
+        let (mut doc, unparsed) = open(plaintext, index, &["a"]).unwrap().unwrap();
+        doc.entries.insert("mail".into(), entry("dup", "x"));
+        assert!(unparsed.json(&doc).is_err());
     }
 
     #[test]

@@ -534,7 +534,7 @@ impl Store {
         size_hint: usize,
     ) -> Result<()> {
         self.save_with(doc, identity, previous, |doc| {
-            Json::whole(doc.to_json_buf(size_hint))
+            Ok(Json::whole(doc.to_json_buf(size_hint)))
         })
     }
 
@@ -544,7 +544,7 @@ impl Store {
         doc: &mut Document,
         identity: &Identity,
         previous: Previous,
-        json: impl FnOnce(&Document) -> Json<'a>,
+        json: impl FnOnce(&Document) -> serde_json::Result<Json<'a>>,
     ) -> Result<()> {
         let recipients = recipients_of(doc)?;
         let full: Vec<String> = doc
@@ -566,8 +566,10 @@ impl Store {
         let target = self.real_path();
         let prepared = derived::prepare(doc, identity, &target)?;
         doc.derived = derived::digests(&prepared);
-        let json = json(doc);
-        // What can refuse (a recipient's plugin, the signer) before the `.bak` is touched.
+        let json = json(doc).map_err(|e| Error::other(format!("cannot write the vault: {e}")))?;
+        // What can refuse before the `.bak` is touched: a recipient's plugin, a missing writer
+        // key. (A signer in an agent can still fail after it: the vault is then as it was, and
+        // the `.bak` holds it too.)
         let encryption = crypto::Encryption::to(&recipients)
             .map_err(|failure| Error::encrypting("the vault", failure))?;
         let signer = identity.signer()?;

@@ -1,5 +1,8 @@
 //! add, list, show, edit, rm.
 
+use std::fs;
+use std::process::Command as StdCommand;
+
 use crate::common::*;
 
 #[test]
@@ -263,6 +266,74 @@ fn every_write_keeps_the_previous_version_as_bak() {
         "first"
     );
     assert_eq!(mode(&bak), 0o600);
+}
+
+/// The vault's plaintext as the age CLI decrypts it.
+fn plaintext(s: &Sandbox) -> String {
+    let out = run_ok(
+        StdCommand::new("age")
+            .arg("-d")
+            .arg("-i")
+            .arg(s.key())
+            .arg(s.vault_path()),
+    );
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn add_edit_and_rm_leave_every_other_entry_as_it_was() {
+    use std::os::unix::fs::MetadataExt;
+    let s = Sandbox::init();
+    for name in ["a", "bank/eu", "bank/us", "mail", "zeta"] {
+        s.add(name, &format!("pw-{name}"));
+    }
+    let before = plaintext(&s);
+    let member = |text: &str, name: &str| -> String {
+        let start = text
+            .find(&format!("\"{name}\":{{"))
+            .expect("the entry is there");
+        let end = start + text[start..].find('}').unwrap() + 1;
+        text[start..end].to_owned()
+    };
+    let kept: Vec<String> = ["bank/eu", "bank/us", "zeta"]
+        .iter()
+        .map(|name| member(&before, name))
+        .collect();
+
+    s.add("bank/fr", "new");
+    s.vault(&["edit", "mail", "--username", "me"])
+        .assert()
+        .success();
+    let replaced = fs::metadata(s.vault_path()).unwrap().ino();
+    s.vault(&["rm", "a", "--yes"]).assert().success();
+
+    let after = plaintext(&s);
+    for text in &kept {
+        assert!(after.contains(text.as_str()), "{text} kept as it was");
+    }
+    let doc: serde_json::Value = serde_json::from_str(&after).unwrap();
+    let names: Vec<&str> = doc["entries"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(names, ["bank/eu", "bank/fr", "bank/us", "mail", "zeta"]);
+    assert_eq!(doc["entries"]["mail"]["username"], "me");
+    assert_eq!(doc["entries"]["mail"]["password"], "pw-mail");
+    assert!(
+        doc["deleted"]
+            .as_object()
+            .is_some_and(|gone| gone.len() == 1)
+    );
+    assert_eq!(s.export("bank/fr"), "new\n");
+    assert_eq!(s.export("zeta"), "pw-zeta\n");
+    // Signed anew: the operator, who trusts only signed vaults, reads it.
+    s.vault(&["check"]).assert().success();
+    // The .bak is the replaced file itself (a 0600 vault, a 0600 .bak): nothing copied.
+    let bak = fs::metadata(s.path("vault.age.bak")).unwrap();
+    assert_eq!((bak.ino(), bak.mode() & 0o777), (replaced, 0o600));
+    assert!(age_decrypt(&s.key(), &s.path("vault.age.bak"))["entries"]["a"].is_object());
 }
 
 #[test]

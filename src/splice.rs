@@ -1,7 +1,10 @@
-//! A change to a few entries of a vault, made without parsing the others: each of those is
-//! checked as a full parse checks it (see [`scan::index_entries`]) and written back byte for
-//! byte as it was, so adding one entry to a vault of 100,000 costs the crypto, not a parse
-//! and a serialization of every entry.
+//! A vault's plaintext read with the index of its entries (see [`scan::index_entries`], which
+//! checks each one as a full parse checks it), and what that index allows:
+//!
+//! - a change to a few entries made without parsing the others, which are written back byte
+//!   for byte as they were, so adding one entry to a vault of 100,000 costs the crypto, not a
+//!   parse and a serialization of every entry ([`open`], [`Unparsed::json`]);
+//! - a whole document parsed on two threads, each entry from where it is ([`parse_whole`]).
 
 use std::ops::Range;
 

@@ -84,19 +84,13 @@ pub fn keep_copy(path: &Path, original: &Path, file: &mut File) -> io::Result<()
             return os::sync_dir(dir);
         }
     }
-    let mut temp = tempfile::Builder::new()
-        .prefix(&temp_prefix(path))
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    if let Ok(meta) = fs::metadata(path) {
-        os::copy_owner(&meta, temp.as_file())?;
-        os::copy_permissions(&meta, temp.as_file())?;
-    }
     file.seek(SeekFrom::Start(0))?;
-    io::copy(file, temp.as_file_mut())?;
-    temp.as_file().sync_all()?;
-    temp.persist(path).map_err(|e| e.error)?;
-    os::sync_dir(dir)
+    write_with(
+        path,
+        Mode::Keep,
+        |temp| io::copy(file, temp).map(drop),
+        |e| e,
+    )
 }
 
 /// Whether `file`, found at `original`, has the owner, group and mode of the `path` it would

@@ -130,13 +130,9 @@ impl std::fmt::Display for EncryptFailure {
 }
 
 pub fn encrypt(plaintext: &[u8], recipients: &[AgeRecipient]) -> Result<Vec<u8>, EncryptFailure> {
-    let capacity = plaintext.len() + plaintext.len() / 64 + 256 * (recipients.len() + 1);
-    let other = |e: io::Error| EncryptFailure::Other(e.to_string());
-    let mut encrypting = Encryption::to(recipients)?
-        .into_writer(Vec::with_capacity(capacity))
-        .map_err(other)?;
-    encrypting.write(plaintext).map_err(other)?;
-    encrypting.finish().map_err(other)
+    Encryption::to(recipients)?
+        .into_vec(plaintext, 256 * (recipients.len() + 1))
+        .map_err(|e| EncryptFailure::Other(e.to_string()))
 }
 
 /// A file key wrapped for its recipients (what can fail, a plugin's refusal included, is
@@ -161,6 +157,16 @@ impl Encryption {
     /// Writes the header to `out`; the plaintext follows piece by piece.
     pub fn into_writer<W: Write>(self, out: W) -> io::Result<Encrypting<W>> {
         self.0.wrap_output(out).map(Encrypting)
+    }
+
+    /// `plaintext` encrypted into memory (`header`: about how long the header is), in a
+    /// buffer that is never grown.
+    fn into_vec(self, plaintext: &[u8], header: usize) -> io::Result<Vec<u8>> {
+        // Each 64 KiB chunk grows by its 16-byte tag.
+        let capacity = plaintext.len() + plaintext.len() / 64 + header;
+        let mut encrypting = self.into_writer(Vec::with_capacity(capacity))?;
+        encrypting.write(plaintext)?;
+        encrypting.finish()
     }
 }
 
@@ -188,15 +194,9 @@ pub fn encrypt_with_passphrase(
     let encryptor =
         age::Encryptor::with_recipients(std::iter::once(&recipient as &dyn age::Recipient))
             .map_err(|err| err.to_string().to_lowercase())?;
-    finish(encryptor, plaintext, plaintext.len() + 512)
-}
-
-fn finish(encryptor: age::Encryptor, plaintext: &[u8], capacity: usize) -> Result<Vec<u8>, String> {
-    let mut out = Vec::with_capacity(capacity + capacity / 64);
-    let mut writer = encryptor.wrap_output(&mut out).map_err(|e| e.to_string())?;
-    writer.write_all(plaintext).map_err(|e| e.to_string())?;
-    writer.finish().map_err(|e| e.to_string())?;
-    Ok(out)
+    Encryption(encryptor)
+        .into_vec(plaintext, 512)
+        .map_err(|e| e.to_string())
 }
 
 /// Decrypts a whole age file (binary or armored) into a buffer that is wiped on drop.
@@ -286,25 +286,17 @@ pub fn decrypt_stream(
     let chunk = usize::try_from(size)
         .unwrap_or(STREAM_CHUNK)
         .clamp(4096, STREAM_CHUNK);
-    let verifier = (verify != Verify::No).then(Verifier::default);
-    Ok(if size >= PIPELINE_FROM && several_cores() {
-        let on_thread = verify == Verify::Decrypting;
-        let (pipeline, verifier) = if on_thread {
-            (Pipeline::start(reader, verifier), None)
-        } else {
-            (Pipeline::start(reader, None), verifier)
-        };
-        Decrypting {
-            source: Some(Producer::Thread(pipeline)),
-            failure: None,
-            verifier,
-        }
+    let mut verifier = (verify != Verify::No).then(Verifier::default);
+    let source = if size >= PIPELINE_FROM && several_cores() {
+        let on_thread = verifier.take_if(|_| verify == Verify::Decrypting);
+        Producer::Thread(Pipeline::start(reader, on_thread))
     } else {
-        Decrypting {
-            source: Some(Producer::Inline { reader, chunk }),
-            failure: None,
-            verifier,
-        }
+        Producer::Inline { reader, chunk }
+    };
+    Ok(Decrypting {
+        source: Some(source),
+        failure: None,
+        verifier,
     })
 }
 

@@ -59,15 +59,12 @@ pub fn open(
     if !index.sorted || !index.ids {
         return Ok(None);
     }
-    let mut doc = Document::parse(&index.others)?;
+    let mut doc = members(&index)?;
     if doc.recipients.is_empty() {
         return Ok(None);
     }
     // A save signs anew; the old signature is only evidence about this version.
     doc.extra.remove(signature::MEMBER);
-    if let Some(format) = index.format {
-        doc.format = format;
-    }
     let scopes: Vec<&[String]> = doc
         .recipients
         .iter()
@@ -94,10 +91,7 @@ pub fn parse_whole(plaintext: &[u8], index: Index) -> Result<Document, ParseErro
         // No spans: a vault made by hand is parsed as one.
         return Document::parse(plaintext);
     }
-    let mut doc = Document::parse(&index.others)?;
-    if let Some(format) = index.format {
-        doc.format = format;
-    }
+    let mut doc = members(&index)?;
     let parse = |names: Vec<String>, spans: &[Span]| -> Result<Vec<(String, Entry)>, ParseError> {
         names
             .into_iter()
@@ -124,6 +118,15 @@ pub fn parse_whole(plaintext: &[u8], index: Index) -> Result<Document, ParseErro
     });
     // Sorted already: the map is built in one pass.
     doc.entries = first?.into_iter().chain(second?).collect();
+    Ok(doc)
+}
+
+/// The document's members besides its entries (none of those yet), as `index` holds them.
+fn members(index: &Index) -> Result<Document, ParseError> {
+    let mut doc = Document::parse(&index.others)?;
+    if let Some(format) = index.format {
+        doc.format = format;
+    }
     Ok(doc)
 }
 

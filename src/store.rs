@@ -5,7 +5,7 @@
 
 use std::ffi::OsString;
 use std::fs::{self, File, TryLockError};
-use std::io;
+use std::io::{self, Read as _};
 use std::path::{Path, PathBuf};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -218,7 +218,7 @@ impl Store {
         if fs::symlink_metadata(&self.path).is_ok() {
             return Err(Error::VaultExists(self.path.clone()));
         }
-        self.save(&mut doc.clone(), identity, Previous::None, 0)
+        self.save(&mut doc.clone(), identity, None, 0)
     }
 
     /// Applies one change under the lock, to the vault as it is on disk now, and saves.
@@ -276,15 +276,16 @@ impl Store {
             return Ok(Some(change));
         };
         change.apply(&mut doc)?;
-        self.save_with(&mut doc, identity, Previous::File(previous), |doc| {
-            unparsed.json(doc)
-        })?;
+        self.save_with(&mut doc, identity, Some(previous), |doc| unparsed.json(doc))?;
         Ok(None)
     }
 
     /// Applies one change under the lock, to the vault as it is on disk now, and saves.
     fn apply_locked(&self, identity: &Identity, change: Change) -> Result<Document> {
-        let ciphertext = self.read()?;
+        let (mut file, _) = self.open_file()?;
+        let mut ciphertext = Vec::new();
+        file.read_to_end(&mut ciphertext)
+            .map_err(|e| Error::io(format!("cannot read {}", self.path.display()), e))?;
         let Opened {
             mut doc,
             plaintext_len,
@@ -308,12 +309,7 @@ impl Store {
                 .map(|key| Recipient::new(OPERATOR, key.clone()))
                 .collect();
         }
-        self.save(
-            &mut doc,
-            identity,
-            Previous::Bytes(&ciphertext),
-            plaintext_len,
-        )?;
+        self.save(&mut doc, identity, Some(file), plaintext_len)?;
         Ok(doc)
     }
 
@@ -522,15 +518,15 @@ impl Store {
         }
     }
 
-    /// Encrypts `doc` to its full recipients, signs and saves it (keeping the old version as
-    /// `.bak`), then re-makes the derived vault of each scoped recipient. The digests of those
+    /// Encrypts `doc` to its full recipients, signs and saves it (keeping `previous`, the file
+    /// the old version was read from, as `.bak`), then re-makes the derived vault of each scoped recipient. The digests of those
     /// are recorded in the main vault first, so a crash in between leaves them stale, as
     /// `vault check` says, never trusted as current.
     fn save(
         &self,
         doc: &mut Document,
         identity: &Identity,
-        previous: Previous,
+        previous: Option<File>,
         size_hint: usize,
     ) -> Result<()> {
         self.save_with(doc, identity, previous, |doc| {
@@ -543,7 +539,7 @@ impl Store {
         &self,
         doc: &mut Document,
         identity: &Identity,
-        previous: Previous,
+        previous: Option<File>,
         json: impl FnOnce(&Document) -> serde_json::Result<Json<'a>>,
     ) -> Result<()> {
         let recipients = recipients_of(doc)?;
@@ -574,13 +570,11 @@ impl Store {
             .map_err(|failure| Error::encrypting("the vault", failure))?;
         let signer = identity.signer()?;
         let backup = with_suffix(&target, ".bak");
-        match previous {
-            Previous::None => Ok(()),
-            Previous::Bytes(bytes) => atomic::write(&backup, bytes, Mode::Keep),
-            // Closed once kept: Windows replaces no file that is open.
-            Previous::File(mut file) => atomic::keep_copy(&backup, &target, &mut file),
+        // Closed once kept: Windows replaces no file that is open.
+        if let Some(mut previous) = previous {
+            atomic::keep_copy(&backup, &target, &mut previous)
+                .map_err(|e| Error::io(format!("cannot write {}", backup.display()), e))?;
         }
-        .map_err(|e| Error::io(format!("cannot write {}", backup.display()), e))?;
         let failed = |e| Error::io(format!("cannot save {}", target.display()), e);
         atomic::write_with(
             &target,
@@ -792,13 +786,6 @@ fn read_whole(path: &Path, feed: &Decrypting) -> Result<()> {
 struct Indexed {
     plaintext: SecretBuf,
     index: Option<std::result::Result<scan::Index, ParseError>>,
-}
-
-/// The version a save replaces, kept as `.bak`: as read, or the file it was read from.
-enum Previous<'a> {
-    None,
-    Bytes(&'a [u8]),
-    File(File),
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {

@@ -312,7 +312,7 @@ pub enum Verify {
 
 /// Whether a second thread can decrypt while this one reads. Asked once: the answer reads
 /// cgroup files, which costs more than decrypting a small vault.
-pub(crate) fn several_cores() -> bool {
+pub fn several_cores() -> bool {
     static SEVERAL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *SEVERAL.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
 }

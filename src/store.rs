@@ -111,10 +111,7 @@ impl Store {
             // Small, or refused: the full parse, which says why as every whole read says it.
             _ => Document::parse(&read.plaintext),
         }
-        .map(|mut doc| {
-            doc.extra.remove(signature::MEMBER);
-            doc
-        })
+        .map(without_signature)
         .map_err(|err| self.invalid(err))
     }
 
@@ -150,8 +147,17 @@ impl Store {
     /// The vault as it is and who signed it, whatever this identity trusts: for showing a
     /// user what they are asked to accept. Takes no lock and never writes.
     pub fn inspect(&self, identity: &Identity) -> Result<(Document, Signed)> {
+        let (read, signed) = self.inspect_unparsed(identity)?;
+        Ok((read.parse()?, signed))
+    }
+
+    /// The vault as [`Store::inspect`] finds it, read to its end and its signature checked, its
+    /// entries not parsed yet: a large one's names, and any entry, can be had before the whole
+    /// document (an interface shows its list while the rest is parsed).
+    pub fn inspect_unparsed(&self, identity: &Identity) -> Result<(Unparsed, Signed)> {
         let (read, signed) = self.read_indexed(identity, true)?;
-        Ok((self.parse_indexed(read)?, signed))
+        let store = Store::new(&self.path);
+        Ok((Unparsed { store, read }, signed))
     }
 
     /// How the recipients of `doc` differ from those of the last version a writer this
@@ -786,6 +792,48 @@ fn read_whole(path: &Path, feed: &Decrypting) -> Result<()> {
 struct Indexed {
     plaintext: SecretBuf,
     index: Option<std::result::Result<scan::Index, ParseError>>,
+}
+
+/// A vault read and checked by [`Store::inspect_unparsed`], its entries not parsed yet.
+pub struct Unparsed {
+    store: Store,
+    read: Indexed,
+}
+
+impl Unparsed {
+    /// Every entry's name, sorted, when they are known before the parse: a large vault whose
+    /// names are in order, as vault writes them. `None`: only the whole parse tells.
+    pub fn names(&self) -> Option<&[String]> {
+        match &self.read.index {
+            Some(Ok(index)) if index.sorted => Some(&index.names),
+            _ => None,
+        }
+    }
+
+    /// The document with only the entries named in `wanted` (those it has), when
+    /// [`Unparsed::names`] are known; its other members (recipients, conflicts) all there.
+    pub fn partial(&self, wanted: &[&str]) -> Option<Result<Document>> {
+        let Some(Ok(index)) = &self.read.index else {
+            return None;
+        };
+        let partial = splice::parse_some(&self.read.plaintext, index, wanted)?;
+        Some(
+            partial
+                .map(without_signature)
+                .map_err(|err| self.store.invalid(err)),
+        )
+    }
+
+    /// The whole document, its entries parsed on two threads when they were indexed.
+    pub fn parse(self) -> Result<Document> {
+        self.store.parse_indexed(self.read)
+    }
+}
+
+/// A document as it is read back: its signature is evidence about the file, not content.
+fn without_signature(mut doc: Document) -> Document {
+    doc.extra.remove(signature::MEMBER);
+    doc
 }
 
 fn with_suffix(path: &Path, suffix: &str) -> PathBuf {

@@ -333,33 +333,13 @@ impl App {
 
     fn done(&mut self, done: Done) -> Vec<Effect> {
         match done {
-            Done::Opened(Ok(Opened {
-                identity,
-                doc: Some(doc),
-                untrusted,
-                protected,
-                file,
-            })) => {
-                self.needs_passphrase |= protected;
-                let mut main = Main::new(identity, doc);
-                main.file = file;
-                if let Some(untrusted) = untrusted {
-                    main.read_only = Some(untrusted.signer.clone());
-                    main.overlay = Some(Overlay::Untrusted(untrusted));
-                }
-                self.screen = Screen::Main(Box::new(main));
-                // Idle time counts from here: an unlock can take longer than the lock delay.
-                self.last_input = self.now;
-            }
-            Done::Opened(Ok(Opened {
-                identity,
-                doc: None,
-                protected,
-                ..
-            })) => {
-                self.needs_passphrase |= protected;
-                self.screen = Screen::Setup(Setup::new(Some(identity)));
-            }
+            Done::Opened(Ok(opened)) => return self.show_opened(opened),
+            Done::Parsed(result) => match (&mut self.screen, result) {
+                (Screen::Main(main), Ok(doc)) if main.loading.is_some() => main.loaded(doc),
+                (Screen::Main(_), Err(err)) => self.open_failed(err),
+                // Locked or quit meanwhile: nothing waits for it.
+                _ => {}
+            },
             Done::Opened(Err(err)) => self.open_failed(err),
             Done::FirstRun => self.screen = Screen::Setup(Setup::new(None)),
             // Taken by `update` before it gets here.
@@ -428,6 +408,43 @@ impl App {
             }
         }
         vec![]
+    }
+
+    /// The main screen on the vault just opened (a large one's entries parsed after its list
+    /// shows), or the set-up of one when there is none yet.
+    fn show_opened(&mut self, opened: Opened) -> Vec<Effect> {
+        let Opened {
+            identity,
+            doc,
+            rest,
+            untrusted,
+            protected,
+            file,
+        } = opened;
+        self.needs_passphrase |= protected;
+        let Some(doc) = doc else {
+            self.screen = Screen::Setup(Setup::new(Some(identity)));
+            return vec![];
+        };
+        let mut main = match rest.as_ref().and_then(|rest| rest.names()) {
+            Some(names) => Main::partial(identity, doc, names),
+            None => Main::new(identity, doc),
+        };
+        main.file = file;
+        if let Some(untrusted) = untrusted {
+            main.read_only = Some(untrusted.signer.clone());
+            main.overlay = Some(Overlay::Untrusted(untrusted));
+        }
+        self.screen = Screen::Main(Box::new(main));
+        // Idle time counts from here: an unlock can take longer than the lock delay.
+        self.last_input = self.now;
+        match rest {
+            Some(rest) => {
+                self.busy = Some("reading the entries");
+                vec![Effect::Parse(rest)]
+            }
+            None => vec![],
+        }
     }
 
     fn open_failed(&mut self, err: Error) {

@@ -10,7 +10,7 @@ use vault::error::{Error, Result};
 use vault::identity::{self, Identity};
 use vault::secret::Secret;
 use vault::signature::Signed;
-use vault::store::Store;
+use vault::store::{Store, Unparsed};
 
 // Short-lived, one at a time: boxing the change would buy nothing.
 #[allow(clippy::large_enum_variant)]
@@ -51,8 +51,12 @@ pub enum Effect {
     /// Find weak, reused and old passwords, for the marks in the list (zxcvbn takes its time:
     /// never on the thread that draws).
     Audit(Box<Document>),
+    /// Parse the entries of the vault just opened, whose list shows already.
+    Parse(Unparsed),
 }
 
+// One at a time, sent once: boxing the opened vault would buy nothing.
+#[allow(clippy::large_enum_variant)]
 pub enum Done {
     Opened(Result<Opened>),
     /// Neither an identity nor a vault yet.
@@ -74,6 +78,8 @@ pub enum Done {
     },
     /// Each entry with findings, by name.
     Audited(Findings),
+    /// The whole document of the vault opened with only its first entry parsed.
+    Parsed(Result<Document>),
     /// `Err` carries the value back, for the terminal fallback.
     Copied {
         what: &'static str,
@@ -95,6 +101,9 @@ pub struct Opened {
     pub file: Option<FileId>,
     /// `None`: the identity opened, but there is no vault yet.
     pub doc: Option<Document>,
+    /// A large vault's entries, when `doc` holds only the first: their names are in the list at
+    /// once, the rest is parsed on a worker ([`Effect::Parse`]).
+    pub rest: Option<Unparsed>,
     /// Set when no writer this user trusts signed the vault: it opens read-only, and says why.
     pub untrusted: Option<Untrusted>,
 }
@@ -211,6 +220,7 @@ pub fn run(effect: Effect, paths: &Paths) -> Option<Done> {
             vault::clipboard::send_osc52(&value).ok();
             return None;
         }
+        Effect::Parse(rest) => Done::Parsed(rest.parse()),
     })
 }
 
@@ -250,8 +260,8 @@ fn open(store: &Store, paths: &Paths, passphrase: Option<Secret>, relock: bool) 
         (identity, asked)
     };
     let identity = Arc::new(identity.with_local_trust()?);
-    match store.inspect(&identity) {
-        Ok((doc, signed)) => {
+    match first_look(store, &identity) {
+        Ok((doc, rest, signed)) => {
             // Read-only unless a save would be accepted: showing it is fine, building on it not.
             let untrusted = match identity.trust().check_write(&signed) {
                 Ok(()) => None,
@@ -262,6 +272,7 @@ fn open(store: &Store, paths: &Paths, passphrase: Option<Secret>, relock: bool) 
                 protected,
                 file,
                 doc: Some(doc),
+                rest,
                 untrusted,
             })
         }
@@ -270,10 +281,26 @@ fn open(store: &Store, paths: &Paths, passphrase: Option<Secret>, relock: bool) 
             protected,
             file,
             doc: None,
+            rest: None,
             untrusted: None,
         }),
         Err(err) => Err(err),
     }
+}
+
+/// The vault as the interface first shows it, and who signed it: a large one with only the
+/// entry selected at first parsed (every name is in the list), the rest to be parsed
+/// ([`Effect::Parse`]) while the list is on screen.
+pub fn first_look(
+    store: &Store,
+    identity: &Identity,
+) -> Result<(Document, Option<Unparsed>, Signed)> {
+    let (read, signed) = store.inspect_unparsed(identity)?;
+    let first = read.names().and_then(|names| names.first()).cloned();
+    Ok(match first.and_then(|name| read.partial(&[&name])) {
+        Some(partial) => (partial?, Some(read), signed),
+        None => (read.parse()?, None, signed),
+    })
 }
 
 /// The identity file a lock asks to open again: the one named, or, when the agent opened the
@@ -323,6 +350,7 @@ fn create_vault(store: &Store, identity: Arc<Identity>) -> Result<Opened> {
         file: file_id(store.path()),
         identity,
         doc: Some(doc),
+        rest: None,
         untrusted: None,
     })
 }

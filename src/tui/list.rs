@@ -106,6 +106,9 @@ pub struct Main {
     pub file: Option<FileId>,
     /// The document changed since the marks were worked out: the next tick asks again.
     pub audit_due: bool,
+    /// While a large vault's entries are parsed: how many it has, all in the list already;
+    /// `doc` holds only the first (selected). The keys wait for them.
+    pub loading: Option<usize>,
 }
 
 // Short-lived, one at a time: boxing the effect would buy nothing.
@@ -143,7 +146,32 @@ pub fn timestamp(unix: u64) -> String {
 
 impl Main {
     pub fn new(identity: Arc<Identity>, doc: Document) -> Self {
-        let mut main = Main {
+        let mut main = Main::empty(identity, doc);
+        main.refilter();
+        main.select_first_entry();
+        main
+    }
+
+    /// The main screen of a large vault while its entries are parsed: `doc` holds only the first
+    /// of them, `names` are all of them, sorted; [`Main::loaded`] brings the rest.
+    pub fn partial(identity: Arc<Identity>, doc: Document, names: &[String]) -> Self {
+        let mut main = Main::empty(identity, doc);
+        main.tree = tree(names.iter(), &main.folded);
+        main.tree_stale = false;
+        main.loading = Some(names.len());
+        main.select_first_entry();
+        main
+    }
+
+    /// The whole document of the vault [`Main::partial`] showed. Its names are those the list
+    /// was made of (the same plaintext's, sorted the same way): the rows stay as they are.
+    pub fn loaded(&mut self, doc: Document) {
+        self.doc = doc;
+        self.loading = None;
+    }
+
+    fn empty(identity: Arc<Identity>, doc: Document) -> Self {
+        Main {
             identity,
             doc,
             tree: Vec::new(),
@@ -160,17 +188,19 @@ impl Main {
             findings: Findings::new(),
             file: None,
             audit_due: true,
-        };
-        main.refilter();
-        // The first entry, not the group above it: c copies its password at once.
-        if let Some(i) = main
+            loading: None,
+        }
+    }
+
+    /// The first entry, not the group above it: c copies its password at once.
+    fn select_first_entry(&mut self) {
+        if let Some(i) = self
             .rows()
             .iter()
             .position(|r| matches!(r, Row::Entry { .. }))
         {
-            main.selected = i;
+            self.selected = i;
         }
-        main
     }
 
     /// The effect that finds what the list marks, for the document as it is now.
@@ -311,7 +341,7 @@ impl Main {
             )
         } else {
             if self.tree_stale {
-                self.tree = tree(&self.doc, &self.folded);
+                self.tree = tree(self.doc.entries.keys(), &self.folded);
                 self.tree_stale = false;
             }
             None
@@ -781,7 +811,8 @@ impl Main {
             .iter()
             .filter(|r| matches!(r, Row::Entry { .. }))
             .count();
-        let counts = format!("{entries}/{}", self.doc.entries.len());
+        let total = self.loading.unwrap_or(self.doc.entries.len());
+        let counts = format!("{entries}/{total}");
         let mut title = format!("entries {counts}");
         for note in &notes {
             title.push_str(" · ");
@@ -927,11 +958,14 @@ fn split(area: Rect) -> [Rect; 2] {
 
 /// Entries by name as a tree: a row for each group (with how many entries it holds, however
 /// deep), then its entries; nothing under a folded group.
-pub fn tree(doc: &Document, folded: &BTreeSet<String>) -> Vec<Row> {
-    let mut rows = Vec::with_capacity(doc.entries.len() + doc.entries.len() / 8);
+pub fn tree<'a>(
+    names: impl ExactSizeIterator<Item = &'a String>,
+    folded: &BTreeSet<String>,
+) -> Vec<Row> {
+    let mut rows = Vec::with_capacity(names.len() + names.len() / 8);
     // The groups the last name was in: (path, its row if shown).
     let mut open: Vec<(String, Option<usize>)> = Vec::new();
-    for name in doc.entries.keys() {
+    for name in names {
         let groups: Vec<usize> = name.match_indices('/').map(|(i, _)| i + 1).collect();
         // Close the groups this name is not in.
         let keep = open
@@ -1118,7 +1152,7 @@ mod tests {
     fn groups_make_a_tree_that_folds() {
         let doc = doc(&["bank/eu/a", "bank/eu/b", "bank/us", "mail", "web/x"]);
         assert_eq!(
-            shown(&tree(&doc, &BTreeSet::new())),
+            shown(&tree(doc.entries.keys(), &BTreeSet::new())),
             [
                 "0:bank/(3)",
                 "1:bank/eu/(2)",
@@ -1132,7 +1166,7 @@ mod tests {
         );
         let folded = BTreeSet::from(["bank/eu/".to_owned()]);
         assert_eq!(
-            shown(&tree(&doc, &folded)),
+            shown(&tree(doc.entries.keys(), &folded)),
             [
                 "0:bank/(3)",
                 "1:bank/eu/(2)",
@@ -1144,7 +1178,7 @@ mod tests {
         );
         let folded = BTreeSet::from(["bank/".to_owned()]);
         assert_eq!(
-            shown(&tree(&doc, &folded)),
+            shown(&tree(doc.entries.keys(), &folded)),
             ["0:bank/(3)", "0:mail", "0:web/(1)", "1:web/x"]
         );
     }

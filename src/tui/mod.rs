@@ -9,7 +9,8 @@
 mod app;
 mod confirm;
 mod conflicts;
-mod effects;
+// Public for the benchmark, which opens a vault as the interface does.
+pub mod effects;
 mod fields;
 mod filter;
 mod form;

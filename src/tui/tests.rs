@@ -391,6 +391,7 @@ fn a_lock_asks_for_the_passphrase_even_when_an_agent_opened_it() {
         protected: true,
         file: None,
         doc: Some(sample_doc()),
+        rest: None,
         untrusted: None,
     }))));
     press(&mut app, KeyCode::Char('L'));
@@ -422,6 +423,7 @@ fn idle_time_counts_from_the_unlock_not_from_the_key_that_started_it() {
         file: None,
         identity: identity(),
         doc: Some(sample_doc()),
+        rest: None,
     };
     app.update(Msg::Done(Done::Opened(Ok(opened))));
     tick(&mut app, Duration::from_secs(1));
@@ -984,4 +986,78 @@ fn opening_marks_since_when_it_is_idle() {
     });
     assert!(matches!(app.screen, Screen::Main(_)), "a key at 299 s");
     let _ = Instant::now();
+}
+
+/// A vault large enough to be indexed as it is decrypted (over 1 MiB): `N` entries `e00000`…,
+/// each with the username `userN`.
+fn large_vault(n: usize) -> (tempfile::TempDir, vault::store::Store, Arc<Identity>) {
+    let new = identity::generate();
+    let id = Arc::new(
+        identity::parse_age(std::path::Path::new("identity"), new.file_text.expose()).unwrap(),
+    );
+    let mut doc = Document::new(vec![vault::document::Recipient::new(
+        "operator",
+        &new.recipient,
+    )]);
+    for i in 0..n {
+        let mut entry = Entry::new("2026-11-24T00:00:00Z");
+        entry.username = format!("user{i}");
+        entry.password = Secret::new(format!("{:0>20}", i * 7919));
+        entry.notes = Secret::new("rotate quarterly, owner: finance team ".repeat(3));
+        doc.entries.insert(format!("e{i:05}"), entry);
+    }
+    let (recipient, _) = vault::crypto::parse_recipient(&new.recipient).unwrap();
+    let ciphertext = vault::crypto::encrypt(&doc.to_json(0), &[recipient]).unwrap();
+    assert!(ciphertext.len() as u64 > vault::crypto::PIPELINE_FROM);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("vault.age");
+    std::fs::write(&path, ciphertext).unwrap();
+    (dir, vault::store::Store::new(path), id)
+}
+
+#[test]
+fn a_large_vault_lists_every_name_while_its_entries_are_parsed() {
+    const N: usize = 12_000;
+    let (_dir, store, id) = large_vault(N);
+    let (doc, rest, _) = super::effects::first_look(&store, &id).unwrap();
+    if !vault::crypto::several_cores() {
+        // One core: nothing to do the parse beside the interface; it is done before.
+        assert!(rest.is_none());
+        assert_eq!(doc.entries.len(), N);
+        return;
+    }
+    assert!(rest.is_some());
+    assert_eq!(doc.entries.keys().collect::<Vec<_>>(), ["e00000"]);
+    let mut app = App::new(paths(), Duration::from_secs(300));
+    let effects = app.update(Msg::Done(Done::Opened(Ok(Opened {
+        identity: id,
+        protected: false,
+        file: None,
+        doc: Some(doc),
+        rest,
+        untrusted: None,
+    }))));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains(&format!("entries {N}/{N}")), "{screen}");
+    for shown in ["e00000", "e00001", "user0", "reading the entries"] {
+        assert!(screen.contains(shown), "{shown} not shown:\n{screen}");
+    }
+    // Until the entries are in, a key does nothing (the next entry has nothing to show yet).
+    press(&mut app, KeyCode::Down);
+    assert_eq!(main(&app).selected_name(), Some("e00000"));
+    assert!(
+        matches!(&effects[..], [Effect::Parse(_)]),
+        "the entries are parsed next"
+    );
+    for effect in effects {
+        let done = super::effects::run(effect, &paths()).unwrap();
+        app.update(Msg::Done(done));
+    }
+    assert_eq!(main(&app).doc, store.load(&main(&app).identity).unwrap());
+    assert!(app.busy.is_none());
+    press(&mut app, KeyCode::Down);
+    assert_eq!(main(&app).selected_name(), Some("e00001"));
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("user1"), "{screen}");
+    assert!(screen.contains(&format!("entries {N}/{N}")), "{screen}");
 }

@@ -1,3 +1,4 @@
+use std::fmt::Write as _;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
@@ -321,4 +322,24 @@ pub fn assert_one_line_error(assert: &assert_cmd::assert::Assert, needle: &str) 
     assert!(stderr.starts_with("vault: error: "), "stderr: {stderr}");
     assert_eq!(stderr.trim_end().lines().count(), 1, "stderr: {stderr}");
     assert!(stderr.contains(needle), "expected {needle:?} in {stderr}");
+}
+
+/// A document of the entries `names` gives, `e000000`… in that order, each with the password `pw-N`, listing the sandbox's key as its recipient.
+pub fn large_document(s: &Sandbox, names: impl Iterator<Item = usize>) -> String {
+    let mut json = format!(
+        r#"{{"format": 1, "recipients": [{{"name": "operator", "key": "{}"}}], "entries": {{"#,
+        age_keygen_y(&s.key())
+    );
+    for (i, n) in names.enumerate() {
+        if i > 0 {
+            json.push(',');
+        }
+        write!(
+            json,
+            "\n  \"e{n:06}\": {{\"username\": \"u{n}\", \"password\": \"pw-{n}\", \"notes\": \"rotate quarterly owner finance team ticket\"}}"
+        )
+        .unwrap();
+    }
+    json.push_str("\n}}\n");
+    json
 }

@@ -1,6 +1,5 @@
 //! export: the read a scheduled job makes.
 
-use std::fmt::Write as _;
 use std::fs;
 use std::process::Command as StdCommand;
 
@@ -321,26 +320,6 @@ fn export_to_a_closed_stdout_fails_rather_than_deliver_nothing() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("standard output is closed"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-}
-
-/// A document of the entries `names` gives, `e000000`… in that order, each with the password `pw-N`, listing the sandbox's key as its recipient.
-fn large_document(s: &Sandbox, names: impl Iterator<Item = usize>) -> String {
-    let mut json = format!(
-        r#"{{"format": 1, "recipients": [{{"name": "operator", "key": "{}"}}], "entries": {{"#,
-        age_keygen_y(&s.key())
-    );
-    for (i, n) in names.enumerate() {
-        if i > 0 {
-            json.push(',');
-        }
-        write!(
-            json,
-            "\n  \"e{n:06}\": {{\"username\": \"u{n}\", \"password\": \"pw-{n}\", \"notes\": \"rotate quarterly owner finance team ticket\"}}"
-        )
-        .unwrap();
-    }
-    json.push_str("\n}}\n");
-    json
 }
 
 /// `vault export NAME`: its exit code and what it printed.

@@ -752,3 +752,27 @@ fn a_merge_conflict_is_listed_and_settled_with_theirs() {
     let listed = stdout_of(&s.vault(&["conflicts"]).assert().success());
     assert!(!listed.contains("bank"), "{listed}");
 }
+
+#[test]
+fn a_large_vault_shows_its_list_and_then_every_entry() {
+    const N: usize = 15_000;
+    let s = Sandbox::init();
+    s.write_signed_vault(&large_document(&s, 0..N), &s.own_writer_key());
+    assert!(s.bytes().len() > 1024 * 1024, "large enough to be indexed");
+    let pane = Pane::start(&s, "");
+    let screen = pane.wait_for(&format!("entries {N}/{N}"));
+    assert!(
+        screen.contains("e000000") && screen.contains("u0"),
+        "{screen}"
+    );
+    // The entries come in on a worker, the keys waiting for them; then the keys' hints show,
+    // and moving shows the next entry's.
+    pane.wait_for("? help");
+    pane.keys(&["Down"]);
+    pane.wait_for("u1 ");
+    pane.keys(&["End"]);
+    let screen = pane.wait_for(&format!("u{}", N - 1));
+    assert!(screen.contains(&format!("e{:06}", N - 1)), "{screen}");
+    pane.keys(&["q"]);
+    pane.wait_for("EXITED rc=0");
+}

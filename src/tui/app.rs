@@ -336,8 +336,17 @@ impl App {
             Done::Opened(Ok(opened)) => return self.show_opened(opened),
             Done::Parsed(result) => match (&mut self.screen, result) {
                 (Screen::Main(main), Ok(doc)) if main.loading.is_some() => main.loaded(doc),
-                (Screen::Main(_), Err(err)) => self.open_failed(err),
-                // Locked or quit meanwhile: nothing waits for it.
+                (Screen::Main(main), Err(err)) if main.loading.is_some() => {
+                    // As a locked screen asks: not knowing whether this session was unlocked
+                    // after a lock, the agent alone does not open it again.
+                    self.screen = Screen::Unlock(Unlock::new(
+                        self.needs_passphrase,
+                        true,
+                        Some(one_line(&err)),
+                    ));
+                }
+                // A newer document came meanwhile (a reload), or the screen went: nothing
+                // waits for it.
                 _ => {}
             },
             Done::Opened(Err(err)) => self.open_failed(err),

@@ -241,6 +241,8 @@ impl Main {
     pub fn replace_doc(&mut self, doc: Document, select: Option<String>) {
         let before = self.selected_name().map(str::to_owned);
         self.doc = doc;
+        // Whole, and newer than any parse still under way.
+        self.loading = None;
         self.tree_stale = true;
         self.rebuild(select);
         // A password stays revealed only for the entry it was revealed on.

@@ -1015,6 +1015,70 @@ fn large_vault(n: usize) -> (tempfile::TempDir, vault::store::Store, Arc<Identit
     (dir, vault::store::Store::new(path), id)
 }
 
+/// The interface on `store`'s large vault as it first shows it, its entries not parsed yet;
+/// what it asks next. `None` on one core, where nothing is parsed behind the first frame.
+fn opening_large(store: &vault::store::Store, id: Arc<Identity>) -> Option<(App, Vec<Effect>)> {
+    let (doc, rest, _) = super::effects::first_look(store, &id).unwrap();
+    rest.as_ref()?;
+    let mut app = App::new(paths(), Duration::from_secs(300));
+    let effects = app.update(Msg::Done(Done::Opened(Ok(Opened {
+        identity: id,
+        protected: false,
+        file: None,
+        doc: Some(doc),
+        rest,
+        untrusted: None,
+    }))));
+    Some((app, effects))
+}
+
+#[test]
+fn a_change_on_disk_read_while_the_entries_are_parsed_is_what_stays() {
+    let (_dir, store, id) = large_vault(12_000);
+    let Some((mut app, effects)) = opening_large(&store, id.clone()) else {
+        return;
+    };
+    let mut newer = store.load(&id).unwrap();
+    newer.entries.remove("e00005");
+    app.update(Msg::Done(Done::Reloaded {
+        result: Ok(newer.clone()),
+        quiet: true,
+        file: None,
+    }));
+    for effect in effects {
+        let done = super::effects::run(effect, &paths()).unwrap();
+        app.update(Msg::Done(done));
+    }
+    assert!(app.busy.is_none());
+    assert_eq!(
+        main(&app).doc,
+        newer,
+        "the older parse came after and was dropped"
+    );
+    assert!(!main(&app).visible().contains(&"e00005"));
+    assert_eq!(main(&app).visible().len(), 11_999);
+}
+
+#[test]
+fn entries_that_fail_to_parse_after_the_list_showed_lock_it_with_the_reason() {
+    let (_dir, store, id) = large_vault(12_000);
+    let Some((mut app, _)) = opening_large(&store, id) else {
+        return;
+    };
+    app.update(Msg::Done(Done::Parsed(Err(Error::VaultUnreadable {
+        path: "vault.age".into(),
+        reason: "its document is invalid: expected a string".into(),
+    }))));
+    let Screen::Unlock(unlock) = &app.screen else {
+        panic!("the list stays up");
+    };
+    // Locked: the agent alone does not open it again.
+    assert!(unlock.locked);
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("expected a string"), "{screen}");
+    assert!(!screen.contains("e00000"), "{screen}");
+}
+
 #[test]
 fn a_large_vault_lists_every_name_while_its_entries_are_parsed() {
     const N: usize = 12_000;

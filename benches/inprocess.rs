@@ -207,6 +207,76 @@ fn tui_all_entries_100k(bencher: Bencher) {
     });
 }
 
+/// A save from the interface at 100,000 entries: an entry added through the worker's path
+/// (only that entry parsed, the others written back as they were), and the list brought up to
+/// date with what was saved.
+#[divan::bench(sample_count = 10)]
+fn tui_save_100k(bencher: Bencher) {
+    let f = fixture_100k();
+    let (_dir, store) = stored(f);
+    store
+        .save_change(&f.identity, vault::change::Change::Adopt)
+        .unwrap();
+    let paths = Paths {
+        vault: store.path().to_owned(),
+        ..paths()
+    };
+    let doc = store.load(&f.identity).unwrap();
+    let mut added = 0;
+    bencher
+        .with_inputs(|| {
+            added += 1;
+            let app = App::opened(
+                paths.clone(),
+                Duration::from_secs(300),
+                f.identity.clone(),
+                doc.clone(),
+            );
+            (app, new_entry(added))
+        })
+        .bench_local_values(|(mut app, (name, entry))| {
+            let save = tui::effects::Effect::Save {
+                identity: f.identity.clone(),
+                change: vault::change::Change::Add { name, entry },
+                select: None,
+            };
+            let done = tui::effects::run(save, &paths).unwrap();
+            app.update(Msg::Done(done));
+            assert!(app.status.as_ref().is_some_and(|s| !s.error));
+            app
+        });
+}
+
+/// The same add as `tui_save_100k`, through `Store::apply`: the whole vault parsed and written
+/// anew (what a save from the interface cost before).
+#[divan::bench(sample_count = 10)]
+fn save_whole_100k(bencher: Bencher) {
+    let f = fixture_100k();
+    let (_dir, store) = stored(f);
+    store
+        .save_change(&f.identity, vault::change::Change::Adopt)
+        .unwrap();
+    let mut added = 0;
+    bencher
+        .with_inputs(|| {
+            added += 1;
+            new_entry(added)
+        })
+        .bench_local_values(|(name, entry)| {
+            store
+                .apply(&f.identity, vault::change::Change::Add { name, entry })
+                .unwrap()
+        });
+}
+
+/// A new entry for a save, named after `n`.
+fn new_entry(n: usize) -> (String, Entry) {
+    let mut entry = Entry::new("2026-11-30T00:00:00Z");
+    entry.username = format!("added{n}");
+    entry.password = Secret::new(format!("{n:0>20}"));
+    (format!("added-{n}"), entry)
+}
+
 /// The fixture's ciphertext as a vault file (in a directory gone with the first value).
 fn stored(f: &Fixture) -> (tempfile::TempDir, vault::store::Store) {
     let dir = tempfile::tempdir().unwrap();

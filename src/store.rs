@@ -242,30 +242,41 @@ impl Store {
     /// scoped recipient is granted: every other entry is checked as a full parse checks it
     /// and written back as it was (see [`splice`]).
     pub fn save_change(&self, identity: &Identity, change: Change) -> Result<()> {
+        self.apply_change(identity, change).map(drop)
+    }
+
+    /// Applies one change as [`Store::save_change`] does, and tells what it saved: the whole
+    /// document when it was read whole, or only the entries it touched (for a caller holding
+    /// the document to bring up to date, see [`Saved::onto`]).
+    pub fn apply_change(&self, identity: &Identity, change: Change) -> Result<Saved> {
         let _lock = self.lock()?;
         atomic::remove_leftovers(&self.real_path());
         // A vault read whole after all is opened with the file key this read unwrapped: a
         // plugin identity is asked once.
         crypto::remembering_file_keys(|| match self.apply_spliced(identity, change)? {
-            Some(change) => self.apply_locked(identity, change).map(drop),
-            None => Ok(()),
+            Err(change) => self.apply_locked(identity, change).map(Saved::Whole),
+            Ok(saved) => Ok(saved),
         })
     }
 
     /// [`Store::save_change`] without a full parse, under the lock; the change back when it
     /// needs the whole document (it is not about named entries, or the vault was made by
     /// hand, or it is refused: the full parse says why).
-    fn apply_spliced(&self, identity: &Identity, change: Change) -> Result<Option<Change>> {
+    fn apply_spliced(
+        &self,
+        identity: &Identity,
+        change: Change,
+    ) -> Result<std::result::Result<Saved, Change>> {
         let Some(touched) = change
             .entries_touched()
             .map(|names| names.into_iter().map(str::to_owned).collect::<Vec<_>>())
         else {
-            return Ok(Some(change));
+            return Ok(Err(change));
         };
         let (file, size) = self.open_file()?;
-        let previous = file
-            .try_clone()
-            .map_err(|e| Error::io(format!("cannot read {}", self.path.display()), e))?;
+        let unreadable = |e| Error::io(format!("cannot read {}", self.path.display()), e);
+        let previous = file.try_clone().map_err(unreadable)?;
+        let replaced = previous.metadata().map_err(unreadable)?;
         // What the vault is signed by matters for every write, whatever the anchors.
         let mut feed = crypto::decrypt_stream(file, size, identity.keys(), Verify::Decrypting)
             .map_err(|failure| self.decrypt_failure(identity, failure))?;
@@ -273,17 +284,21 @@ impl Store {
         read_whole(&self.path, &feed)?;
         self.check(identity, Check::Write, &feed.signed())?;
         let Ok(index) = index else {
-            return Ok(Some(change));
+            return Ok(Err(change));
         };
-        let touched: Vec<&str> = touched.iter().map(String::as_str).collect();
+        let names: Vec<&str> = touched.iter().map(String::as_str).collect();
         let Some((mut doc, unparsed)) =
-            splice::open(plaintext, index, &touched).map_err(|err| self.invalid(err))?
+            splice::open(plaintext, index, &names).map_err(|err| self.invalid(err))?
         else {
-            return Ok(Some(change));
+            return Ok(Err(change));
         };
         change.apply(&mut doc)?;
         self.save_with(&mut doc, identity, Some(previous), |doc| unparsed.json(doc))?;
-        Ok(None)
+        Ok(Ok(Saved::Entries {
+            doc,
+            touched,
+            replaced,
+        }))
     }
 
     /// Applies one change under the lock, to the vault as it is on disk now, and saves.
@@ -827,6 +842,52 @@ impl Unparsed {
     /// The whole document, its entries parsed on two threads when they were indexed.
     pub fn parse(self) -> Result<Document> {
         self.store.parse_indexed(self.read)
+    }
+}
+
+/// What [`Store::apply_change`] saved.
+pub enum Saved {
+    /// The whole document as saved: the change read it whole.
+    Whole(Document),
+    /// The entries the change touched as saved (a touched name the document lacks was
+    /// removed) and every member besides the entries; the other entries were written back as
+    /// they were in the file this save replaced (`replaced`).
+    Entries {
+        doc: Document,
+        touched: Vec<String>,
+        replaced: fs::Metadata,
+    },
+}
+
+impl Saved {
+    /// The file the save replaced, when only the entries it touched were parsed: `base` in
+    /// [`Saved::onto`] must have been read from that very file to give what was saved.
+    pub fn replaced(&self) -> Option<&fs::Metadata> {
+        match self {
+            Saved::Whole(_) => None,
+            Saved::Entries { replaced, .. } => Some(replaced),
+        }
+    }
+
+    /// The whole document as saved, made from `base` (the document as read before) with the
+    /// touched entries and the other members as the save wrote them.
+    pub fn onto(self, base: Document) -> Document {
+        match self {
+            Saved::Whole(doc) => doc,
+            Saved::Entries {
+                mut doc, touched, ..
+            } => {
+                let mut entries = base.entries;
+                for name in touched {
+                    match doc.entries.remove(&name) {
+                        Some(entry) => entries.insert(name, entry),
+                        None => entries.remove(&name),
+                    };
+                }
+                doc.entries = entries;
+                doc
+            }
+        }
     }
 }
 

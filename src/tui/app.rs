@@ -9,7 +9,7 @@ use ratatui::crossterm::event::{KeyEvent, MouseEvent};
 use ratatui::layout::Rect;
 
 use super::confirm::Question;
-use super::effects::{Done, Effect, Opened, Paths};
+use super::effects::{self, Done, Effect, Opened, Paths};
 use super::keys::{self, Mode};
 use super::list::{self, Ctx, Main, Overlay};
 use super::prompt::{self, Prompt};
@@ -359,6 +359,18 @@ impl App {
                 file,
             } => {
                 if let Screen::Main(main) = &mut self.screen {
+                    let mut file = file;
+                    let result = result.map(|saved| {
+                        // Made from the document last read: what was saved only if the save
+                        // replaced that very file. Otherwise the next look reads it again.
+                        if saved
+                            .replaced()
+                            .is_some_and(|meta| Some(effects::file_id_of(meta)) != main.file)
+                        {
+                            file = None;
+                        }
+                        saved.onto(std::mem::replace(&mut main.doc, Document::new(vec![])))
+                    });
                     if result.is_ok() {
                         main.file = file;
                     }

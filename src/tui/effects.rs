@@ -10,7 +10,7 @@ use vault::error::{Error, Result};
 use vault::identity::{self, Identity};
 use vault::secret::Secret;
 use vault::signature::Signed;
-use vault::store::{Store, Unparsed};
+use vault::store::{Saved, Store, Unparsed};
 
 // Short-lived, one at a time: boxing the change would buy nothing.
 #[allow(clippy::large_enum_variant)]
@@ -62,7 +62,7 @@ pub enum Done {
     /// Neither an identity nor a vault yet.
     FirstRun,
     Saved {
-        result: Result<Document>,
+        result: Result<Saved>,
         select: Option<String>,
         file: Option<FileId>,
     },
@@ -131,16 +131,19 @@ pub struct FileId {
 }
 
 pub fn file_id(path: &std::path::Path) -> Option<FileId> {
-    let meta = std::fs::metadata(path).ok()?;
+    std::fs::metadata(path).ok().as_ref().map(file_id_of)
+}
+
+pub fn file_id_of(meta: &std::fs::Metadata) -> FileId {
     #[cfg(unix)]
-    let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+    let inode = std::os::unix::fs::MetadataExt::ino(meta);
     #[cfg(not(unix))]
     let inode = 0;
-    Some(FileId {
+    FileId {
         modified: meta.modified().ok(),
         len: meta.len(),
         inode,
-    })
+    }
 }
 
 #[derive(Clone)]
@@ -178,7 +181,7 @@ pub fn run(effect: Effect, paths: &Paths) -> Option<Done> {
             change,
             select,
         } => {
-            let result = store.apply(&identity, change);
+            let result = store.apply_change(&identity, change);
             Done::Saved {
                 result,
                 select,

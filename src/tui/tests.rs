@@ -335,7 +335,7 @@ fn a_save_updates_the_list_and_selects_the_entry() {
     let mut doc = sample_doc();
     doc.entries.insert("aaa".into(), Entry::new("t"));
     app.update(Msg::Done(Done::Saved {
-        result: Ok(doc),
+        result: Ok(vault::store::Saved::Whole(doc)),
         select: Some("mail".into()),
         file: None,
     }));
@@ -991,6 +991,14 @@ fn opening_marks_since_when_it_is_idle() {
 /// A vault large enough to be indexed as it is decrypted (over 1 MiB): `N` entries `e00000`…,
 /// each with the username `userN`.
 fn large_vault(n: usize) -> (tempfile::TempDir, vault::store::Store, Arc<Identity>) {
+    let made = vault_of(n);
+    let size = std::fs::metadata(made.1.path()).unwrap().len();
+    assert!(size > vault::crypto::PIPELINE_FROM);
+    made
+}
+
+/// A vault file of `n` entries `e00000`…, each with the username `userN`.
+fn vault_of(n: usize) -> (tempfile::TempDir, vault::store::Store, Arc<Identity>) {
     let new = identity::generate();
     let id = Arc::new(
         identity::parse_age(std::path::Path::new("identity"), new.file_text.expose()).unwrap(),
@@ -1008,7 +1016,6 @@ fn large_vault(n: usize) -> (tempfile::TempDir, vault::store::Store, Arc<Identit
     }
     let (recipient, _) = vault::crypto::parse_recipient(&new.recipient).unwrap();
     let ciphertext = vault::crypto::encrypt(&doc.to_json(0), &[recipient]).unwrap();
-    assert!(ciphertext.len() as u64 > vault::crypto::PIPELINE_FROM);
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("vault.age");
     std::fs::write(&path, ciphertext).unwrap();
@@ -1124,4 +1131,90 @@ fn a_large_vault_lists_every_name_while_its_entries_are_parsed() {
     let screen = render(&app, 80, 24);
     assert!(screen.contains("user1"), "{screen}");
     assert!(screen.contains(&format!("entries {N}/{N}")), "{screen}");
+}
+
+/// The interface on a real vault of `n` entries (`large_vault`'s), read whole, with the
+/// identity of the file it read, as an open leaves it.
+fn opened_on(store: &vault::store::Store, id: Arc<Identity>) -> App {
+    let doc = store.load(&id).unwrap();
+    let mut app = App::opened(paths(), Duration::from_secs(300), id, doc);
+    main_mut(&mut app).file = super::effects::file_id(store.path());
+    app
+}
+
+/// The effects `effects` asks for, run as the event loop runs them, and what they ask next.
+fn run_effects(app: &mut App, effects: Vec<Effect>, paths: &Paths) -> Vec<Effect> {
+    let mut next = Vec::new();
+    for effect in effects {
+        if let Some(done) = super::effects::run(effect, paths) {
+            next.extend(app.update(Msg::Done(done)));
+        }
+    }
+    next
+}
+
+#[test]
+fn a_save_parses_only_its_entry_and_the_list_shows_what_was_saved() {
+    let (_dir, store, id) = vault_of(50);
+    // Signed by this identity's own writer key, as every vault it saves.
+    store.save_change(&id, Change::Adopt).unwrap();
+    let paths = Paths {
+        vault: store.path().to_owned(),
+        ..paths()
+    };
+    let mut app = opened_on(&store, id.clone());
+    let mut renamed = main(&app).doc.entries["e00003"].clone();
+    renamed.username = "someone-else".into();
+    let effects = vec![Effect::Save {
+        identity: id.clone(),
+        change: Change::Update {
+            name: "e00003".into(),
+            seen: main(&app).doc.entries["e00003"].clone(),
+            entry: renamed,
+            rename: Some("e00003-renamed".into()),
+        },
+        select: None,
+    }];
+    assert!(run_effects(&mut app, effects, &paths).is_empty());
+    let status = app.status.as_ref().map(|s| (s.text.clone(), s.error));
+    assert_eq!(status, Some(("saved".to_owned(), false)));
+    // Exactly what is on disk now, and the file it read is the one it wrote.
+    assert_eq!(main(&app).doc, store.load(&id).unwrap());
+    assert!(main(&app).visible().contains(&"e00003-renamed"));
+    assert!(!main(&app).visible().contains(&"e00003"));
+    assert_eq!(main(&app).file, super::effects::file_id(store.path()));
+
+    // A change by someone else first: the save keeps it, and the list reads the file again.
+    store
+        .save_change(
+            &id,
+            Change::Remove {
+                name: "e00007".into(),
+                seen: main(&app).doc.entries["e00007"].clone(),
+            },
+        )
+        .unwrap();
+    let mut entry = Entry::new("2026-11-30T00:00:00Z");
+    entry.password = Secret::from("pw");
+    let effects = vec![Effect::Save {
+        identity: id.clone(),
+        change: Change::Add {
+            name: "added".into(),
+            entry,
+        },
+        select: Some("added".into()),
+    }];
+    assert!(run_effects(&mut app, effects, &paths).is_empty());
+    assert_eq!(main(&app).selected_name(), Some("added"));
+    assert_eq!(main(&app).file, None, "read again at the next look");
+    // The ticks after it: the marks worked out, then the look at the file, which reads it.
+    for _ in 0..3 {
+        let mut asked = tick(&mut app, Duration::from_secs(2));
+        while !asked.is_empty() {
+            asked = run_effects(&mut app, asked, &paths);
+        }
+    }
+    assert_eq!(main(&app).doc, store.load(&id).unwrap());
+    assert!(!main(&app).visible().contains(&"e00007"));
+    assert!(main(&app).visible().contains(&"added"));
 }

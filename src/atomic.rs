@@ -85,12 +85,26 @@ pub fn keep_copy(path: &Path, original: &Path, file: &mut File) -> io::Result<()
         }
     }
     file.seek(SeekFrom::Start(0))?;
-    write_with(
+    match write_with(
         path,
         Mode::Keep,
         |temp| io::copy(file, temp).map(drop),
         |e| e,
-    )
+    ) {
+        // The copy cannot have the owner or group of what it replaces (a file root left, in a
+        // group not this user's): it is this user's own, 0600, which shows nobody anything,
+        // rather than a save refused over its backup.
+        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
+            file.seek(SeekFrom::Start(0))?;
+            write_with(
+                path,
+                Mode::Private,
+                |temp| io::copy(file, temp).map(drop),
+                |e| e,
+            )
+        }
+        other => other,
+    }
 }
 
 /// Whether `file`, found at `original`, has the owner, group and mode of the `path` it would

@@ -1,6 +1,6 @@
 use std::fmt::Write as _;
 use std::fs;
-use std::os::unix::fs::PermissionsExt;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
 use std::time::Duration;
@@ -342,4 +342,49 @@ pub fn large_document(s: &Sandbox, names: impl Iterator<Item = usize>) -> String
     }
     json.push_str("\n}}\n");
     json
+}
+
+/// The uid of a user whose primary group is `gid`, made if need be.
+pub fn user_in_group(user: &str, gid: u32) -> String {
+    if StdCommand::new("id")
+        .arg(user)
+        .output()
+        .unwrap()
+        .status
+        .code()
+        != Some(0)
+    {
+        run_ok(StdCommand::new("useradd").args([
+            "--no-create-home",
+            "--gid",
+            &gid.to_string(),
+            user,
+        ]));
+    }
+    String::from_utf8(run_ok(StdCommand::new("id").args(["-u", user])))
+        .unwrap()
+        .trim()
+        .to_owned()
+}
+
+/// The gid of the group `name`, made if need be.
+pub fn group_gid(name: &str) -> u32 {
+    if StdCommand::new("getent")
+        .args(["group", name])
+        .output()
+        .unwrap()
+        .status
+        .code()
+        != Some(0)
+    {
+        run_ok(StdCommand::new("groupadd").arg(name));
+    }
+    let line = String::from_utf8(run_ok(StdCommand::new("getent").args(["group", name]))).unwrap();
+    line.split(':').nth(2).unwrap().trim().parse().unwrap()
+}
+
+/// Whether the tests run as root (who may add users).
+pub fn is_root() -> bool {
+    let probe = tempfile::NamedTempFile::new().unwrap();
+    probe.as_file().metadata().unwrap().uid() == 0
 }

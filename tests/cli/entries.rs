@@ -1,6 +1,8 @@
 //! add, list, show, edit, rm.
 
 use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
 use std::process::Command as StdCommand;
 
 use crate::common::*;
@@ -367,4 +369,87 @@ fn every_argument_of_edit_and_add_says_what_it_is() {
             );
         }
     }
+}
+
+#[test]
+fn a_users_save_keeps_the_bak_as_the_file_it_replaced_and_never_as_someone_elses() {
+    use std::os::unix::fs::MetadataExt;
+    if !is_root() {
+        eprintln!("skipped: needs root to add a user");
+        return;
+    }
+    let gid = group_gid("vault-bak-grp");
+    let uid = user_in_group("vault-bak-user", gid);
+    let s = Sandbox::init();
+    s.add("bank", "first");
+    // The user's own directory, its own vault and key (the sandbox's, handed over).
+    let home = tempfile::Builder::new()
+        .prefix("vault-bak-")
+        .tempdir_in("/tmp")
+        .unwrap();
+    let (vault, key) = (home.path().join("vault.age"), home.path().join("key.txt"));
+    fs::copy(s.vault_path(), &vault).unwrap();
+    fs::copy(s.key(), &key).unwrap();
+    let owner = (uid.parse::<u32>().unwrap(), gid);
+    for path in [home.path(), &vault, &key] {
+        std::os::unix::fs::chown(path, Some(owner.0), Some(owner.1)).unwrap();
+    }
+    fs::set_permissions(home.path(), fs::Permissions::from_mode(0o700)).unwrap();
+    let gid_text = gid.to_string();
+    let add = |name: &str| {
+        let out = vault_as_user(
+            (&uid, &gid_text),
+            home.path(),
+            &[("VAULT_IDENTITY", &key)],
+            &["add", name, "--generate"],
+        );
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let bak = home.path().join("vault.age.bak");
+    let shown = |path: &Path| {
+        let meta = fs::metadata(path).unwrap();
+        (meta.uid(), meta.gid(), meta.mode() & 0o777)
+    };
+
+    // Its own 0600 vault: the .bak is the very file the save replaced, as the user left it.
+    let replaced = fs::metadata(&vault).unwrap().ino();
+    add("mail");
+    assert_eq!(fs::metadata(&bak).unwrap().ino(), replaced);
+    assert_eq!(shown(&bak), (owner.0, owner.1, 0o600));
+    assert_eq!(shown(&vault), (owner.0, owner.1, 0o600));
+    assert_eq!(
+        age_decrypt(&key, &bak)["entries"]
+            .as_object()
+            .unwrap()
+            .len(),
+        1,
+        "the version before the add"
+    );
+
+    // A .bak root left (root's, 0644): no file of the user's can be root's, so the save keeps
+    // the version before as the user's own copy, 0600, and the save itself goes through.
+    fs::remove_file(&bak).unwrap();
+    fs::write(&bak, b"root's").unwrap();
+    fs::set_permissions(&bak, fs::Permissions::from_mode(0o644)).unwrap();
+    let replaced = fs::metadata(&vault).unwrap().ino();
+    add("db");
+    let meta = fs::metadata(&bak).unwrap();
+    assert_ne!(meta.ino(), replaced, "not a link to the vault it replaced");
+    assert_eq!(
+        (meta.uid(), meta.gid(), meta.mode() & 0o777),
+        (owner.0, owner.1, 0o600),
+        "the user's own copy"
+    );
+    assert_eq!(
+        age_decrypt(&key, &bak)["entries"]
+            .as_object()
+            .unwrap()
+            .len(),
+        2,
+        "the version before this add"
+    );
 }

@@ -400,47 +400,4 @@ fn a_job_user_in_the_group_reads_its_file_and_nothing_else() {
     assert!(!ls.status.success());
 }
 
-/// The uid of a user whose primary group is `gid`, made if need be.
-fn user_in_group(user: &str, gid: u32) -> String {
-    if StdCommand::new("id")
-        .arg(user)
-        .output()
-        .unwrap()
-        .status
-        .code()
-        != Some(0)
-    {
-        run_ok(StdCommand::new("useradd").args([
-            "--no-create-home",
-            "--gid",
-            &gid.to_string(),
-            user,
-        ]));
-    }
-    String::from_utf8(run_ok(StdCommand::new("id").args(["-u", user])))
-        .unwrap()
-        .trim()
-        .to_owned()
-}
-
-fn group_gid(name: &str) -> u32 {
-    if StdCommand::new("getent")
-        .args(["group", name])
-        .output()
-        .unwrap()
-        .status
-        .code()
-        != Some(0)
-    {
-        run_ok(StdCommand::new("groupadd").arg(name));
-    }
-    let line = String::from_utf8(run_ok(StdCommand::new("getent").args(["group", name]))).unwrap();
-    line.split(':').nth(2).unwrap().trim().parse().unwrap()
-}
-
-fn is_root() -> bool {
-    let probe = tempfile::NamedTempFile::new().unwrap();
-    probe.as_file().metadata().unwrap().uid() == 0
-}
-
 use std::os::unix::fs::PermissionsExt;

@@ -21,7 +21,9 @@ if [ ! -d "$prefix/drive_c/windows/system32" ]; then
     WINEPREFIX="$prefix" WINEDEBUG=-all /usr/lib/wine/wine64 wineboot --init >/dev/null 2>&1 || true
 fi
 cp target/windows-shim/bcryptprimitives.dll "$prefix/drive_c/windows/system32/"
+# A reader that holds a file without sharing its deletion, as a virus scanner does: test-only.
+x86_64-w64-mingw32-gcc -O2 -municode -o target/windows-shim/hold.exe tests/windows/hold.c
 
 # Wherever cargo builds (CARGO_TARGET_DIR, a config file's build.target-dir), it says so here.
 target_dir=$(cargo metadata --format-version 1 --no-deps --locked | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-echo "export VAULT_WINDOWS_EXE='$target_dir/$target/release/vault.exe' WINEPREFIX='$prefix'"
+echo "export VAULT_WINDOWS_EXE='$target_dir/$target/release/vault.exe' WINEPREFIX='$prefix' VAULT_WINDOWS_HOLD='$PWD/target/windows-shim/hold.exe'"

@@ -55,8 +55,37 @@ pub fn write_with<E>(
     }
     write(temp.as_file_mut())?;
     temp.as_file().sync_all().map_err(&io_error)?;
-    temp.persist(path).map_err(|e| io_error(e.error))?;
+    persist(temp, path).map_err(&io_error)?;
     os::sync_dir(dir).map_err(io_error)
+}
+
+/// How long a rename over a file someone holds open is tried again (Windows).
+const HELD_FOR_AT_MOST: std::time::Duration = std::time::Duration::from_secs(3);
+
+/// Renames `temp` over `path`. On Windows a reader that does not share deletion (a virus
+/// scanner, a backup or indexing agent, an editor looking at the file) makes the rename fail
+/// for as long as it holds the file, usually a moment: it is tried again, waiting longer each
+/// time, for up to [`HELD_FOR_AT_MOST`].
+fn persist(mut temp: tempfile::NamedTempFile, path: &Path) -> io::Result<()> {
+    let give_up = std::time::Instant::now() + HELD_FOR_AT_MOST;
+    let mut wait = std::time::Duration::from_millis(10);
+    loop {
+        match temp.persist(path) {
+            Ok(_) => return Ok(()),
+            Err(e) if held_by_another(&e.error) && std::time::Instant::now() < give_up => {
+                temp = e.file;
+                std::thread::sleep(wait);
+                wait = (wait * 2).min(std::time::Duration::from_millis(250));
+            }
+            Err(e) => return Err(e.error),
+        }
+    }
+}
+
+/// Whether a rename failed because another process has the file open (Windows: access denied,
+/// a sharing or a lock violation). Elsewhere a rename does not care who reads the file.
+fn held_by_another(err: &io::Error) -> bool {
+    cfg!(windows) && matches!(err.raw_os_error(), Some(5 | 32 | 33))
 }
 
 /// Keeps what `file` holds (the file at `original`, open for reading) as `path`, as [`write`]

@@ -208,6 +208,37 @@ fn a_scheduled_task_reads_each_format() {
 }
 
 #[test]
+fn a_save_waits_while_another_program_reads_the_vault() {
+    let Some(w) = Win::new() else { return };
+    w.with_bank();
+    // A reader that does not share deletion (a virus scanner): Windows refuses to rename the
+    // new vault over the old for as long as it holds it open.
+    let hold = std::env::var_os("VAULT_WINDOWS_HOLD")
+        .expect("VAULT_WINDOWS_HOLD is not set: run bash scripts/test.sh");
+    let mut reader = Command::new(WINE)
+        .env("WINEPREFIX", std::env::var_os("WINEPREFIX").unwrap())
+        .env("WINEDEBUG", "-all")
+        .arg(hold)
+        .arg(w.win_path("vault.age"))
+        .arg("2000")
+        .arg(w.win_path("held"))
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !w.path("held").exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reader never opened the vault"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    w.ok(&["add", "mail"], "pw-mail\n");
+    assert!(reader.wait().unwrap().success());
+    assert_eq!(w.ok(&["list"], ""), "bank\nmail\n");
+    assert_eq!(w.ok(&["export", "mail"], ""), "pw-mail\n");
+}
+
+#[test]
 fn exec_passes_the_environment_and_the_exit_code() {
     let Some(w) = Win::new() else { return };
     w.with_bank();

@@ -89,6 +89,22 @@ pub fn copy_owner(like: &fs::Metadata, file: &File) -> io::Result<()> {
     share::copy_owner(like, file)
 }
 
+/// `path` with every link resolved, as a user writes it: on Windows without the `\\?\`
+/// prefix `fs::canonicalize` adds, where the path does not need it (a drive path shorter than
+/// `MAX_PATH`), since every message naming the file would show it.
+pub fn canonicalize(path: &Path) -> io::Result<PathBuf> {
+    let real = fs::canonicalize(path)?;
+    if cfg!(windows)
+        && let Some(plain) = real.to_str().and_then(|text| text.strip_prefix(r"\\?\"))
+        && plain.len() < 260
+        && plain.as_bytes().get(1..3) == Some(b":\\")
+        && plain.as_bytes()[0].is_ascii_alphabetic()
+    {
+        return Ok(PathBuf::from(plain));
+    }
+    Ok(real)
+}
+
 /// Makes a rename inside `dir` durable.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     imp::sync_dir(dir)

@@ -672,7 +672,7 @@ impl Store {
 
     /// Where saves go: through a symlinked vault to its target, so the link stays a link.
     fn real_path(&self) -> PathBuf {
-        fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone())
+        os::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone())
     }
 
     fn unreadable(&self, reason: impl Into<String>) -> Error {

@@ -56,7 +56,7 @@ fn git(dir: &Path, args: &[&str]) -> Result<String> {
 
 /// The work tree holding the vault, and the vault's path inside it.
 fn work_tree(vault: &Path) -> Result<(PathBuf, String)> {
-    let vault = std::fs::canonicalize(vault)
+    let vault = vault::os::canonicalize(vault)
         .map_err(|e| Error::io(format!("cannot find {}", vault.display()), e))?;
     let dir = vault.parent().unwrap_or(Path::new("/"));
     let top = PathBuf::from(git(dir, &["rev-parse", "--show-toplevel"]).map_err(|_| {

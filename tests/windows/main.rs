@@ -213,29 +213,54 @@ fn a_save_waits_while_another_program_reads_the_vault() {
     w.with_bank();
     // A reader that does not share deletion (a virus scanner): Windows refuses to rename the
     // new vault over the old for as long as it holds it open.
-    let hold = std::env::var_os("VAULT_WINDOWS_HOLD")
-        .expect("VAULT_WINDOWS_HOLD is not set: run bash scripts/test.sh");
-    let mut reader = Command::new(WINE)
-        .env("WINEPREFIX", std::env::var_os("WINEPREFIX").unwrap())
-        .env("WINEDEBUG", "-all")
-        .arg(hold)
-        .arg(w.win_path("vault.age"))
-        .arg("2000")
-        .arg(w.win_path("held"))
-        .spawn()
-        .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !w.path("held").exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the reader never opened the vault"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    }
+    let mut reader = hold(&w, "vault.age", 2000);
     w.ok(&["add", "mail"], "pw-mail\n");
     assert!(reader.wait().unwrap().success());
     assert_eq!(w.ok(&["list"], ""), "bank\nmail\n");
     assert_eq!(w.ok(&["export", "mail"], ""), "pw-mail\n");
+}
+
+#[test]
+fn a_save_gives_up_on_a_reader_that_keeps_the_vault_and_changes_nothing() {
+    let Some(w) = Win::new() else { return };
+    w.with_bank();
+    let before = fs::read(w.path("vault.age")).unwrap();
+    let mut reader = hold(&w, "vault.age", 8000);
+    let stderr = w.fails(&["add", "mail", "--generate"], 1, "permission denied");
+    // The path as the user writes it, not the \\?\ form Windows resolves it to.
+    assert!(
+        stderr.contains(&format!("cannot save {}", w.win_path("vault.age"))),
+        "{stderr}"
+    );
+    assert!(reader.wait().unwrap().success());
+    assert_eq!(fs::read(w.path("vault.age")).unwrap(), before);
+    assert_eq!(w.ok(&["list"], ""), "bank\n");
+}
+
+/// A reader that holds `name` open for `ms` milliseconds without sharing its deletion (as a
+/// virus scanner does), once it has it open.
+fn hold(w: &Win, name: &str, ms: u32) -> std::process::Child {
+    let hold = std::env::var_os("VAULT_WINDOWS_HOLD")
+        .expect("VAULT_WINDOWS_HOLD is not set: run bash scripts/test.sh");
+    let held = w.path(&format!("{name}.held"));
+    let reader = Command::new(WINE)
+        .env("WINEPREFIX", std::env::var_os("WINEPREFIX").unwrap())
+        .env("WINEDEBUG", "-all")
+        .arg(hold)
+        .arg(w.win_path(name))
+        .arg(ms.to_string())
+        .arg(windows_path(&held))
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !held.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reader never opened {name}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    reader
 }
 
 #[test]

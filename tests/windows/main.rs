@@ -240,20 +240,20 @@ fn a_save_gives_up_on_a_reader_that_keeps_the_vault_and_changes_nothing() {
 /// A reader that holds `name` open for `ms` milliseconds without sharing its deletion (as a
 /// virus scanner does), once it has it open.
 fn hold(w: &Win, name: &str, ms: u32) -> std::process::Child {
-    let hold = std::env::var_os("VAULT_WINDOWS_HOLD")
+    let holder = std::env::var_os("VAULT_WINDOWS_HOLD")
         .expect("VAULT_WINDOWS_HOLD is not set: run bash scripts/test.sh");
-    let held = w.path(&format!("{name}.held"));
+    let opened = w.path(&format!("{name}.opened"));
     let reader = Command::new(WINE)
         .env("WINEPREFIX", std::env::var_os("WINEPREFIX").unwrap())
         .env("WINEDEBUG", "-all")
-        .arg(hold)
+        .arg(holder)
         .arg(w.win_path(name))
         .arg(ms.to_string())
-        .arg(windows_path(&held))
+        .arg(windows_path(&opened))
         .spawn()
         .unwrap();
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !held.exists() {
+    while !opened.exists() {
         assert!(
             std::time::Instant::now() < deadline,
             "the reader never opened {name}"

@@ -12,6 +12,11 @@ use crate::os;
 pub enum Mode {
     /// The mode of the file being replaced; 0600 when there is none yet.
     Keep,
+    /// As [`Mode::Keep`] where this process may give the file the owner and group of the one
+    /// it replaces (a file root left, in a group not this user's, it may not); otherwise this
+    /// user's own, 0600. For a copy kept aside (the `.bak`), never refused over whose the file
+    /// it replaces was.
+    KeepOrPrivate,
     /// 0600 whatever the old file had. For plaintext (`export -o`): where the OS allows it, the
     /// file has no name until it is whole, so a writer killed halfway leaves nothing behind.
     Private,
@@ -44,11 +49,19 @@ pub fn write_with<E>(
         .tempfile_in(dir)
         .map_err(&io_error)?;
     match mode {
-        Mode::Keep => {
+        Mode::Keep | Mode::KeepOrPrivate => {
             if let Ok(meta) = fs::metadata(path) {
                 // Owner first: a chown may clear mode bits the chmod then sets again.
-                os::copy_owner(&meta, temp.as_file()).map_err(&io_error)?;
-                os::copy_permissions(&meta, temp.as_file()).map_err(&io_error)?;
+                match os::copy_owner(&meta, temp.as_file()) {
+                    Ok(()) => os::copy_permissions(&meta, temp.as_file()).map_err(&io_error)?,
+                    Err(e)
+                        if matches!(mode, Mode::KeepOrPrivate)
+                            && e.kind() == io::ErrorKind::PermissionDenied =>
+                    {
+                        os::make_private(temp.path()).map_err(&io_error)?;
+                    }
+                    Err(e) => return Err(io_error(e)),
+                }
             }
         }
         Mode::Private => os::make_private(temp.path()).map_err(&io_error)?,
@@ -114,26 +127,12 @@ pub fn keep_copy(path: &Path, original: &Path, file: &mut File) -> io::Result<()
         }
     }
     file.seek(SeekFrom::Start(0))?;
-    match write_with(
+    write_with(
         path,
-        Mode::Keep,
+        Mode::KeepOrPrivate,
         |temp| io::copy(file, temp).map(drop),
         |e| e,
-    ) {
-        // The copy cannot have the owner or group of what it replaces (a file root left, in a
-        // group not this user's): it is this user's own, 0600, which shows nobody anything,
-        // rather than a save refused over its backup.
-        Err(e) if e.kind() == io::ErrorKind::PermissionDenied => {
-            file.seek(SeekFrom::Start(0))?;
-            write_with(
-                path,
-                Mode::Private,
-                |temp| io::copy(file, temp).map(drop),
-                |e| e,
-            )
-        }
-        other => other,
-    }
+    )
 }
 
 /// Whether `file`, found at `original`, has the owner, group and mode of the `path` it would

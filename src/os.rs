@@ -91,7 +91,8 @@ pub fn copy_owner(like: &fs::Metadata, file: &File) -> io::Result<()> {
 
 /// `path` with every link resolved, as a user writes it: on Windows without the `\\?\`
 /// prefix `fs::canonicalize` adds, where the path does not need it (a drive path shorter than
-/// `MAX_PATH`), since every message naming the file would show it.
+/// `MAX_PATH` that names the same file without it: no trailing dot or space, no device name),
+/// since every message naming the file would show it.
 pub fn canonicalize(path: &Path) -> io::Result<PathBuf> {
     let real = fs::canonicalize(path)?;
     if cfg!(windows)
@@ -99,6 +100,7 @@ pub fn canonicalize(path: &Path) -> io::Result<PathBuf> {
         && plain.len() < 260
         && plain.as_bytes().get(1..3) == Some(b":\\")
         && plain.as_bytes()[0].is_ascii_alphabetic()
+        && fs::canonicalize(plain).is_ok_and(|again| again == real)
     {
         return Ok(PathBuf::from(plain));
     }

@@ -253,10 +253,13 @@ impl Store {
         atomic::remove_leftovers(&self.real_path());
         // A vault read whole after all is opened with the file key this read unwrapped: a
         // plugin identity is asked once.
-        crypto::remembering_file_keys(|| match self.apply_spliced(identity, change)? {
-            Err(change) => self.apply_locked(identity, change).map(Saved::Whole),
-            Ok(saved) => Ok(saved),
-        })
+        let mut saved =
+            crypto::remembering_file_keys(|| match self.apply_spliced(identity, change)? {
+                Err(change) => self.apply_locked(identity, change).map(Saved::whole),
+                Ok(saved) => Ok(saved),
+            })?;
+        saved.written = fs::metadata(&self.path).ok();
+        Ok(saved)
     }
 
     /// [`Store::save_change`] without a full parse, under the lock; the change back when it
@@ -267,12 +270,16 @@ impl Store {
         identity: &Identity,
         change: Change,
     ) -> Result<std::result::Result<Saved, Change>> {
-        let Some(touched) = change
+        let Some(mut touched) = change
             .entries_touched()
             .map(|names| names.into_iter().map(str::to_owned).collect::<Vec<_>>())
         else {
             return Ok(Err(change));
         };
+        // A rename to the same name touches it once: laid over a document twice, the second
+        // time would find it gone.
+        touched.sort_unstable();
+        touched.dedup();
         let (file, size) = self.open_file()?;
         let unreadable = |e| Error::io(format!("cannot read {}", self.path.display()), e);
         let previous = file.try_clone().map_err(unreadable)?;
@@ -294,10 +301,10 @@ impl Store {
         };
         change.apply(&mut doc)?;
         self.save_with(&mut doc, identity, Some(previous), |doc| unparsed.json(doc))?;
-        Ok(Ok(Saved::Entries {
-            doc,
-            touched,
-            replaced,
+        Ok(Ok(Saved {
+            what: Written::Entries { doc, touched },
+            replaced: Some(replaced),
+            written: None,
         }))
     }
 
@@ -846,37 +853,56 @@ impl Unparsed {
 }
 
 /// What [`Store::apply_change`] saved.
-pub enum Saved {
+pub struct Saved {
+    what: Written,
+    /// The file the save replaced, when only the entries it touched were parsed.
+    replaced: Option<fs::Metadata>,
+    /// The file the save wrote, looked at before the lock was let go: no other writer's.
+    written: Option<fs::Metadata>,
+}
+
+enum Written {
     /// The whole document as saved: the change read it whole.
     Whole(Document),
     /// The entries the change touched as saved (a touched name the document lacks was
-    /// removed) and every member besides the entries; the other entries were written back as
-    /// they were in the file this save replaced (`replaced`).
-    Entries {
-        doc: Document,
-        touched: Vec<String>,
-        replaced: fs::Metadata,
-    },
+    /// removed), each named once, and every member besides the entries; the other entries
+    /// were written back as they were in the file the save replaced.
+    Entries { doc: Document, touched: Vec<String> },
 }
 
 impl Saved {
+    /// The whole document `doc` as saved, nothing known of the files.
+    pub fn whole(doc: Document) -> Saved {
+        Saved {
+            what: Written::Whole(doc),
+            replaced: None,
+            written: None,
+        }
+    }
+
     /// The file the save replaced, when only the entries it touched were parsed: `base` in
     /// [`Saved::onto`] must have been read from that very file to give what was saved.
     pub fn replaced(&self) -> Option<&fs::Metadata> {
-        match self {
-            Saved::Whole(_) => None,
-            Saved::Entries { replaced, .. } => Some(replaced),
-        }
+        self.replaced.as_ref()
+    }
+
+    /// The file the save wrote, as it was when the save ended (before another writer could
+    /// replace it).
+    pub fn written(&self) -> Option<&fs::Metadata> {
+        self.written.as_ref()
+    }
+
+    /// Whether only the entries the change touched were parsed and written anew.
+    pub fn spliced(&self) -> bool {
+        matches!(self.what, Written::Entries { .. })
     }
 
     /// The whole document as saved, made from `base` (the document as read before) with the
     /// touched entries and the other members as the save wrote them.
     pub fn onto(self, base: Document) -> Document {
-        match self {
-            Saved::Whole(doc) => doc,
-            Saved::Entries {
-                mut doc, touched, ..
-            } => {
+        match self.what {
+            Written::Whole(doc) => doc,
+            Written::Entries { mut doc, touched } => {
                 let mut entries = base.entries;
                 for name in touched {
                     match doc.entries.remove(&name) {

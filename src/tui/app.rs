@@ -353,27 +353,21 @@ impl App {
             Done::FirstRun => self.screen = Screen::Setup(Setup::new(None)),
             // Taken by `update` before it gets here.
             Done::Audited(_) | Done::Watched { .. } => {}
-            Done::Saved {
-                result,
-                select,
-                file,
-            } => {
+            Done::Saved { result, select } => {
                 if let Screen::Main(main) = &mut self.screen {
-                    let mut file = file;
                     let result = result.map(|saved| {
-                        // Made from the document last read: what was saved only if the save
-                        // replaced that very file. Otherwise the next look reads it again.
-                        if saved
-                            .replaced()
-                            .is_some_and(|meta| Some(effects::file_id_of(meta)) != main.file)
-                        {
-                            file = None;
-                        }
+                        let written = saved.written().map(effects::file_id_of);
+                        // Laid over the document held: what was saved only if that document was
+                        // read from the very file the save replaced. Otherwise the next look
+                        // reads the vault again.
+                        let exact = saved.replaced().is_none_or(|meta| {
+                            main.read_from.is_some()
+                                && main.read_from == Some(effects::file_id_of(meta))
+                        });
+                        main.file = if exact { written } else { None };
+                        main.read_from = main.file;
                         saved.onto(std::mem::replace(&mut main.doc, Document::new(vec![])))
                     });
-                    if result.is_ok() {
-                        main.file = file;
-                    }
                     self.status = main
                         .saved(result, select)
                         .map(|(text, error)| Status { text, error });
@@ -408,6 +402,7 @@ impl App {
                     match result {
                         Ok(doc) => {
                             main.file = file;
+                            main.read_from = file;
                             let changed = doc != main.doc;
                             main.reloaded(doc);
                             if !quiet {
@@ -452,6 +447,7 @@ impl App {
             None => Main::new(identity, doc),
         };
         main.file = file;
+        main.read_from = file;
         if let Some(untrusted) = untrusted {
             main.read_only = Some(untrusted.signer.clone());
             main.overlay = Some(Overlay::Untrusted(untrusted));

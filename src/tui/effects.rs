@@ -64,7 +64,6 @@ pub enum Done {
     Saved {
         result: Result<Saved>,
         select: Option<String>,
-        file: Option<FileId>,
     },
     Reloaded {
         result: Result<Document>,
@@ -182,11 +181,7 @@ pub fn run(effect: Effect, paths: &Paths) -> Option<Done> {
             select,
         } => {
             let result = store.apply_change(&identity, change);
-            Done::Saved {
-                result,
-                select,
-                file: file_id(&paths.vault),
-            }
+            Done::Saved { result, select }
         }
         Effect::Reload { identity, quiet } => {
             // Before the read: a change in between makes the next look read it again.

@@ -104,6 +104,9 @@ pub struct Main {
     pub findings: Findings,
     /// The vault file as last read or written: a change on disk shows as a different one.
     pub file: Option<FileId>,
+    /// The vault file `doc` was read from or saved as; `None` when not known for sure. A
+    /// save that parsed only its entries is laid over `doc` when it replaced this file.
+    pub read_from: Option<FileId>,
     /// The document changed since the marks were worked out: the next tick asks again.
     pub audit_due: bool,
     /// While a large vault's entries are parsed: how many it has, all in the list already;
@@ -187,6 +190,7 @@ impl Main {
             read_only: None,
             findings: Findings::new(),
             file: None,
+            read_from: None,
             audit_due: true,
             loading: None,
         }

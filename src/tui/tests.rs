@@ -292,7 +292,6 @@ fn a_conflict_offers_a_reload_and_keeps_the_edit_otherwise() {
     app.update(Msg::Done(Done::Saved {
         result: Err(Error::Changed("entry 'bank/checking'".into())),
         select: None,
-        file: None,
     }));
     assert!(matches!(
         main(&app).overlay,
@@ -304,7 +303,6 @@ fn a_conflict_offers_a_reload_and_keeps_the_edit_otherwise() {
     app.update(Msg::Done(Done::Saved {
         result: Err(Error::Changed("x".into())),
         select: None,
-        file: None,
     }));
     let effects = press(&mut app, KeyCode::Char('y'));
     assert!(matches!(
@@ -321,7 +319,6 @@ fn a_failed_save_keeps_the_form_with_the_reason() {
     app.update(Msg::Done(Done::Saved {
         result: Err(Error::other("disk full")),
         select: None,
-        file: None,
     }));
     match &main(&app).overlay {
         Some(Overlay::Form(form)) => assert_eq!(form.error.as_deref(), Some("disk full")),
@@ -335,9 +332,8 @@ fn a_save_updates_the_list_and_selects_the_entry() {
     let mut doc = sample_doc();
     doc.entries.insert("aaa".into(), Entry::new("t"));
     app.update(Msg::Done(Done::Saved {
-        result: Ok(vault::store::Saved::Whole(doc)),
+        result: Ok(vault::store::Saved::whole(doc)),
         select: Some("mail".into()),
-        file: None,
     }));
     assert_eq!(main(&app).visible().len(), 5);
     assert_eq!(main(&app).selected_name(), Some("mail"));
@@ -1138,7 +1134,9 @@ fn a_large_vault_lists_every_name_while_its_entries_are_parsed() {
 fn opened_on(store: &vault::store::Store, id: Arc<Identity>) -> App {
     let doc = store.load(&id).unwrap();
     let mut app = App::opened(paths(), Duration::from_secs(300), id, doc);
-    main_mut(&mut app).file = super::effects::file_id(store.path());
+    let file = super::effects::file_id(store.path());
+    main_mut(&mut app).file = file;
+    main_mut(&mut app).read_from = file;
     app
 }
 
@@ -1217,4 +1215,33 @@ fn a_save_parses_only_its_entry_and_the_list_shows_what_was_saved() {
     assert_eq!(main(&app).doc, store.load(&id).unwrap());
     assert!(!main(&app).visible().contains(&"e00007"));
     assert!(main(&app).visible().contains(&"added"));
+
+    // An edit that "renames" an entry to its own name keeps it.
+    let mut same = main(&app).doc.entries["e00001"].clone();
+    same.username = "still-here".into();
+    let effects = vec![Effect::Save {
+        identity: id.clone(),
+        change: Change::Update {
+            name: "e00001".into(),
+            seen: main(&app).doc.entries["e00001"].clone(),
+            entry: same,
+            rename: Some("e00001".into()),
+        },
+        select: None,
+    }];
+    assert!(run_effects(&mut app, effects, &paths).is_empty());
+    assert_eq!(main(&app).doc.entries["e00001"].username, "still-here");
+    assert_eq!(main(&app).doc, store.load(&id).unwrap());
+
+    // And these saves parsed only the entries they touched.
+    let probe = store
+        .apply_change(
+            &id,
+            Change::Add {
+                name: "probe".into(),
+                entry: Entry::new("2026-11-30T00:00:00Z"),
+            },
+        )
+        .unwrap();
+    assert!(probe.spliced());
 }

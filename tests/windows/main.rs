@@ -213,11 +213,29 @@ fn a_save_waits_while_another_program_reads_the_vault() {
     w.with_bank();
     // A reader that does not share deletion (a virus scanner): Windows refuses to rename the
     // new vault over the old for as long as it holds it open.
-    let mut reader = hold(&w, "vault.age", 2000);
-    w.ok(&["add", "mail"], "pw-mail\n");
-    assert!(reader.wait().unwrap().success());
+    let mut reader = Holder::hold(&w, "vault.age");
+    let mut add = w.vault(&["add", "mail"]);
+    let mut add = add
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    add.stdin.take().unwrap().write_all(b"pw-mail\n").unwrap();
+    // The new vault is written beside the old, and waits there to take its name.
+    wait_for(|| !temp_files(&w).is_empty(), "the new vault");
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(add.try_wait().unwrap().is_none(), "the save did not wait");
+    reader.release();
+    let out = add.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(w.ok(&["list"], ""), "bank\nmail\n");
     assert_eq!(w.ok(&["export", "mail"], ""), "pw-mail\n");
+    assert!(temp_files(&w).is_empty());
 }
 
 #[test]
@@ -225,42 +243,79 @@ fn a_save_gives_up_on_a_reader_that_keeps_the_vault_and_changes_nothing() {
     let Some(w) = Win::new() else { return };
     w.with_bank();
     let before = fs::read(w.path("vault.age")).unwrap();
-    let mut reader = hold(&w, "vault.age", 8000);
+    let mut reader = Holder::hold(&w, "vault.age");
     let stderr = w.fails(&["add", "mail", "--generate"], 1, "permission denied");
     // The path as the user writes it, not the \\?\ form Windows resolves it to.
     assert!(
         stderr.contains(&format!("cannot save {}", w.win_path("vault.age"))),
         "{stderr}"
     );
-    assert!(reader.wait().unwrap().success());
+    reader.release();
     assert_eq!(fs::read(w.path("vault.age")).unwrap(), before);
     assert_eq!(w.ok(&["list"], ""), "bank\n");
+    assert!(temp_files(&w).is_empty(), "{:?}", temp_files(&w));
 }
 
-/// A reader that holds `name` open for `ms` milliseconds without sharing its deletion (as a
-/// virus scanner does), once it has it open.
-fn hold(w: &Win, name: &str, ms: u32) -> std::process::Child {
-    let holder = std::env::var_os("VAULT_WINDOWS_HOLD")
-        .expect("VAULT_WINDOWS_HOLD is not set: run bash scripts/test.sh");
-    let opened = w.path(&format!("{name}.opened"));
-    let reader = Command::new(WINE)
-        .env("WINEPREFIX", std::env::var_os("WINEPREFIX").unwrap())
-        .env("WINEDEBUG", "-all")
-        .arg(holder)
-        .arg(w.win_path(name))
-        .arg(ms.to_string())
-        .arg(windows_path(&opened))
-        .spawn()
-        .unwrap();
+/// A reader holding a file open without sharing its deletion, as a virus scanner does,
+/// until released (or dropped).
+struct Holder {
+    child: std::process::Child,
+    release: PathBuf,
+}
+
+impl Holder {
+    /// Holds `name`, once it has it open.
+    fn hold(w: &Win, name: &str) -> Holder {
+        let program = std::env::var_os("VAULT_WINDOWS_HOLD")
+            .expect("VAULT_WINDOWS_HOLD is not set: run bash scripts/test.sh");
+        let opened = w.path(&format!("{name}.opened"));
+        let release = w.path(&format!("{name}.release"));
+        let child = Command::new(WINE)
+            .env("WINEPREFIX", std::env::var_os("WINEPREFIX").unwrap())
+            .env("WINEDEBUG", "-all")
+            .arg(program)
+            .arg(w.win_path(name))
+            .arg(windows_path(&release))
+            .arg(windows_path(&opened))
+            .spawn()
+            .unwrap();
+        wait_for(|| opened.exists(), "the reader to open the file");
+        Holder { child, release }
+    }
+
+    fn release(&mut self) {
+        fs::write(&self.release, b"").unwrap();
+        assert!(self.child.wait().unwrap().success());
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        fs::write(&self.release, b"").ok();
+        self.child.wait().ok();
+    }
+}
+
+/// Waits until `done` (a guard against hanging, not a speed check).
+fn wait_for(done: impl Fn() -> bool, what: &str) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
-    while !opened.exists() {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "the reader never opened {name}"
-        );
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "waited for {what}");
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
-    reader
+}
+
+/// The temporary files a save writes beside the vault before renaming one over it.
+fn temp_files(w: &Win) -> Vec<String> {
+    fs::read_dir(w.dir.path())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| {
+            Path::new(name)
+                .extension()
+                .is_some_and(|ext| ext.eq_ignore_ascii_case("tmp"))
+        })
+        .collect()
 }
 
 #[test]

@@ -47,13 +47,13 @@ pub enum Change {
 }
 
 impl Change {
-    /// The entries this change reads and writes, by name, when it needs no other entry (and
-    /// none of the document but its other members): a save then parses only these.
+    /// The entries this change reads and writes, by name, each once, when it needs no other
+    /// entry (and none of the document but its other members): a save then parses only these.
     pub fn entries_touched(&self) -> Option<Vec<&str>> {
         match self {
             Change::Add { name, .. } | Change::Remove { name, .. } => Some(vec![name]),
             Change::Update { name, rename, .. } => Some(
-                [Some(name), rename.as_ref()]
+                [Some(name), rename.as_ref().filter(|new| *new != name)]
                     .into_iter()
                     .flatten()
                     .map(String::as_str)

@@ -34,6 +34,7 @@ pub const LOCK_WAIT: Duration = Duration::from_secs(5);
 /// The name given to the operator's own key when a vault is created.
 pub const OPERATOR: &str = "operator";
 
+#[derive(Clone)]
 pub struct Store {
     path: PathBuf,
 }
@@ -156,8 +157,13 @@ impl Store {
     /// document (an interface shows its list while the rest is parsed).
     pub fn inspect_unparsed(&self, identity: &Identity) -> Result<(Unparsed, Signed)> {
         let (read, signed) = self.read_indexed(identity, true)?;
-        let store = Store::new(&self.path);
-        Ok((Unparsed { store, read }, signed))
+        Ok((
+            Unparsed {
+                store: self.clone(),
+                read,
+            },
+            signed,
+        ))
     }
 
     /// How the recipients of `doc` differ from those of the last version a writer this
@@ -270,16 +276,12 @@ impl Store {
         identity: &Identity,
         change: Change,
     ) -> Result<std::result::Result<Saved, Change>> {
-        let Some(mut touched) = change
+        let Some(touched) = change
             .entries_touched()
             .map(|names| names.into_iter().map(str::to_owned).collect::<Vec<_>>())
         else {
             return Ok(Err(change));
         };
-        // A rename to the same name touches it once: laid over a document twice, the second
-        // time would find it gone.
-        touched.sort_unstable();
-        touched.dedup();
         let (file, size) = self.open_file()?;
         let unreadable = |e| Error::io(format!("cannot read {}", self.path.display()), e);
         let previous = file.try_clone().map_err(unreadable)?;

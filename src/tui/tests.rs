@@ -1151,6 +1151,31 @@ fn run_effects(app: &mut App, effects: Vec<Effect>, paths: &Paths) -> Vec<Effect
     next
 }
 
+/// `change` saved from the interface through the worker's path, `select` selected after.
+fn save(app: &mut App, paths: &Paths, change: Change, select: Option<&str>) {
+    let effects = vec![Effect::Save {
+        identity: main(app).identity.clone(),
+        change,
+        select: select.map(str::to_owned),
+    }];
+    assert!(run_effects(app, effects, paths).is_empty());
+}
+
+/// The entry `name` given the username `username` and the name `rename`, saved from the
+/// interface.
+fn save_username(app: &mut App, paths: &Paths, name: &str, username: &str, rename: &str) {
+    let seen = main(app).doc.entries[name].clone();
+    let mut entry = seen.clone();
+    entry.username = username.into();
+    let update = Change::Update {
+        name: name.into(),
+        seen,
+        entry,
+        rename: Some(rename.into()),
+    };
+    save(app, paths, update, None);
+}
+
 #[test]
 fn a_save_parses_only_its_entry_and_the_list_shows_what_was_saved() {
     let (_dir, store, id) = vault_of(50);
@@ -1161,19 +1186,7 @@ fn a_save_parses_only_its_entry_and_the_list_shows_what_was_saved() {
         ..paths()
     };
     let mut app = opened_on(&store, id.clone());
-    let mut renamed = main(&app).doc.entries["e00003"].clone();
-    renamed.username = "someone-else".into();
-    let effects = vec![Effect::Save {
-        identity: id.clone(),
-        change: Change::Update {
-            name: "e00003".into(),
-            seen: main(&app).doc.entries["e00003"].clone(),
-            entry: renamed,
-            rename: Some("e00003-renamed".into()),
-        },
-        select: None,
-    }];
-    assert!(run_effects(&mut app, effects, &paths).is_empty());
+    save_username(&mut app, &paths, "e00003", "someone-else", "e00003-renamed");
     let status = app.status.as_ref().map(|s| (s.text.clone(), s.error));
     assert_eq!(status, Some(("saved".to_owned(), false)));
     // Exactly what is on disk now, and the file it read is the one it wrote.
@@ -1194,15 +1207,11 @@ fn a_save_parses_only_its_entry_and_the_list_shows_what_was_saved() {
         .unwrap();
     let mut entry = Entry::new("2026-11-30T00:00:00Z");
     entry.password = Secret::from("pw");
-    let effects = vec![Effect::Save {
-        identity: id.clone(),
-        change: Change::Add {
-            name: "added".into(),
-            entry,
-        },
-        select: Some("added".into()),
-    }];
-    assert!(run_effects(&mut app, effects, &paths).is_empty());
+    let add = Change::Add {
+        name: "added".into(),
+        entry,
+    };
+    save(&mut app, &paths, add, Some("added"));
     assert_eq!(main(&app).selected_name(), Some("added"));
     assert_eq!(main(&app).file, None, "read again at the next look");
     // The ticks after it: the marks worked out, then the look at the file, which reads it.
@@ -1217,19 +1226,7 @@ fn a_save_parses_only_its_entry_and_the_list_shows_what_was_saved() {
     assert!(main(&app).visible().contains(&"added"));
 
     // An edit that "renames" an entry to its own name keeps it.
-    let mut same = main(&app).doc.entries["e00001"].clone();
-    same.username = "still-here".into();
-    let effects = vec![Effect::Save {
-        identity: id.clone(),
-        change: Change::Update {
-            name: "e00001".into(),
-            seen: main(&app).doc.entries["e00001"].clone(),
-            entry: same,
-            rename: Some("e00001".into()),
-        },
-        select: None,
-    }];
-    assert!(run_effects(&mut app, effects, &paths).is_empty());
+    save_username(&mut app, &paths, "e00001", "still-here", "e00001");
     assert_eq!(main(&app).doc.entries["e00001"].username, "still-here");
     assert_eq!(main(&app).doc, store.load(&id).unwrap());
 

@@ -6,7 +6,7 @@
 use std::fs;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 
 use age::secrecy::ExposeSecret;
 use zeroize::Zeroizing;
@@ -28,11 +28,41 @@ const MAX_IDENTITY_BYTES: u64 = 1 << 20;
 pub struct Identity {
     path: PathBuf,
     keys: Vec<AgeIdentity>,
-    recipients: Vec<String>,
+    recipients: PublicKeys,
     /// Behind a lock: an SSH or plugin key's writer key file is made at the first save, through
     /// `&self`.
     writer: Mutex<Writer>,
     trust: Trust,
+}
+
+/// An identity's public keys, in the order of its keys. An age key's is derived from its secret
+/// when first asked for: that costs about as much as decrypting a small vault, and a job's read
+/// does not ask (unless the vault has scoped copies, one of which may be its own).
+struct PublicKeys {
+    worked_out: OnceLock<Vec<String>>,
+    age_keys: Vec<age::x25519::Identity>,
+    /// Known without deriving (plugins name theirs), after the age keys'.
+    named: Vec<String>,
+}
+
+impl PublicKeys {
+    fn known(keys: Vec<String>) -> Self {
+        PublicKeys {
+            worked_out: OnceLock::from(keys),
+            age_keys: Vec::new(),
+            named: Vec::new(),
+        }
+    }
+
+    fn get(&self) -> &[String] {
+        self.worked_out.get_or_init(|| {
+            self.age_keys
+                .iter()
+                .map(|key| key.to_public().to_string())
+                .chain(self.named.iter().cloned())
+                .collect()
+        })
+    }
 }
 
 /// How an identity signs.
@@ -61,7 +91,7 @@ impl Identity {
         Identity {
             path,
             keys,
-            recipients,
+            recipients: PublicKeys::known(recipients),
             trust: Trust {
                 own: Some(signer.id()),
                 ..Trust::default()
@@ -119,7 +149,7 @@ impl Identity {
 
     /// The canonical public keys of this identity's keys.
     pub fn recipients(&self) -> &[String] {
-        &self.recipients
+        self.recipients.get()
     }
 }
 
@@ -331,7 +361,7 @@ pub fn recipients_in_file(path: &Path) -> Result<Vec<String>> {
         return ssh_identity(path, text).map(|(_, recipient)| vec![recipient]);
     }
     if text.contains("AGE-SECRET-KEY-") {
-        return parse_age(path, text).map(|identity| identity.recipients);
+        return parse_age(path, text).map(|identity| identity.recipients().to_vec());
     }
     if text.contains("AGE-PLUGIN-") {
         // Its plugin is not needed, nor run: the recipients are in its comments, or nowhere.
@@ -425,7 +455,7 @@ pub fn parse(path: &Path, data: &[u8], ask: AskPassphrase) -> Result<Identity> {
 /// An identity from the text of a plain age identity file.
 pub fn parse_age(path: &Path, text: &str) -> Result<Identity> {
     let mut keys: Vec<AgeIdentity> = Vec::new();
-    let mut recipients = Vec::new();
+    let mut age_keys = Vec::new();
     let mut writer = None;
     let mut plugin_lines = Vec::new();
     for (number, line) in text.lines().enumerate() {
@@ -445,20 +475,21 @@ pub fn parse_age(path: &Path, text: &str) -> Result<Identity> {
             };
             invalid(path, format!("line {} is {what}", number + 1))
         })?;
-        recipients.push(key.to_public().to_string());
+        age_keys.push(key.clone());
         // The first key signs: adding keys to a file never changes who it writes as.
         if writer.is_none() {
             writer = Some(WriterKey::derive_from_age(key.to_string().expose_secret()));
         }
         keys.push(Box::new(key));
     }
+    let mut named = Vec::new();
     if !plugin_lines.is_empty() {
         keys.extend(
             crypto::plugin_identities(&plugin_lines).map_err(|reason| invalid(path, reason))?,
         );
         // A plugin identity need not hold its public key: the one its file's comments name
         // (as plugins write it) is how a save knows it keeps this identity's access.
-        recipients.extend(plugin_recipients_in(text));
+        named = plugin_recipients_in(text);
     }
     let (writer, own) = match writer {
         Some(derived) => {
@@ -473,7 +504,11 @@ pub fn parse_age(path: &Path, text: &str) -> Result<Identity> {
     Ok(Identity {
         path: path.to_owned(),
         keys,
-        recipients,
+        recipients: PublicKeys {
+            worked_out: OnceLock::new(),
+            age_keys,
+            named,
+        },
         trust: Trust {
             own,
             pins: trust::pins_in(path, text)?,
@@ -579,7 +614,7 @@ fn parse_ssh(path: &Path, text: &str, ask: AskPassphrase) -> Result<Identity> {
     Ok(Identity {
         path: path.to_owned(),
         keys: vec![key],
-        recipients: vec![recipient],
+        recipients: PublicKeys::known(vec![recipient]),
         trust: Trust {
             own,
             pins: Vec::new(),

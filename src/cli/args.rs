@@ -45,6 +45,9 @@ pub struct Cli {
 }
 
 #[derive(Subcommand)]
+// A command's flags are built only when it is the one run: building all of them for every run
+// (a job's `export` included) cost more than the export of a small vault.
+#[command(defer = true)]
 pub enum Command {
     /// Create your identity (unless --identity exists) and an empty vault encrypted to it
     Init {

@@ -20,6 +20,7 @@ mod import;
 mod inject;
 mod interop;
 mod keys;
+mod layout;
 mod lock_file;
 mod plugins;
 mod recipients;

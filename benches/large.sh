@@ -30,7 +30,7 @@ rss() { # peak RSS in KiB, the largest of 5 runs
     local max=0 r
     # A binary's resident code depends on how its file came into the page cache (a fresh build
     # or copy is cached as it was written): each program is first read back as from disk.
-    python3 -c "import os,sys;os.posix_fadvise(os.open(sys.argv[1],os.O_RDONLY),0,0,os.POSIX_FADV_DONTNEED)" "$1"
+    python3 -c "import os,sys;f=os.open(sys.argv[1],os.O_RDONLY);os.fsync(f);os.posix_fadvise(f,0,0,os.POSIX_FADV_DONTNEED)" "$1"
     for _ in 1 2 3 4 5; do
         /usr/bin/time -o "$work/rss" -f '%M' "$@" >/dev/null 2>&1
         r=$(tail -1 "$work/rss")

@@ -7,7 +7,7 @@
 # callgrind on the peer benchmark's vaults (../shared/bench makes them: hand-made vaults of
 # 100 and 10,000 entries, and the latter adopted with `vault trust accept`, so its signature is
 # checked), and lists every function that ran, its symbol's hash left open so the list holds
-# across builds. Needs valgrind, python3 and the shared benchmark.
+# across builds. Needs valgrind, python3, nm and the shared benchmark.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -15,14 +15,15 @@ shared=${SHARED_DIR:-$root/../shared}
 export VBENCH_DIR=${VBENCH_DIR:-/tmp/vbench}
 NS="100 10000" bash "$shared/bench/setup_age.sh" >/dev/null 2>&1
 
-# Built as it would be without the list: valgrind misplaces the code in a section of its own.
-rm -f layout/hot.ld
-cargo build --locked --profile profiling --bin vault
-bin=$root/target/profiling/vault  # as callgrind names it: absolute
+# Built as it would be without the list (moved aside below): valgrind misplaces the code in
+# a section of its own.
 key=$VBENCH_DIR/age/key.txt
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-[ -n "${KEEP:-}" ] && trap - EXIT && echo "$work" >&2
+# The list in use comes back if this stops before writing a new one.
+[ -f layout/hot.ld ] && mv layout/hot.ld "$work/previous.ld"
+trap '[ -f layout/hot.ld ] || mv "$work/previous.ld" layout/hot.ld 2>/dev/null; rm -rf "$work"' EXIT
+cargo build --locked --profile profiling --bin vault
+bin=$(realpath "${CARGO_TARGET_DIR:-$root/target}/profiling/vault") # as callgrind names it
 
 target_of() { python3 -c "import json,sys;print(json.load(open(sys.argv[1]))['target'])" "$VBENCH_DIR/data/n$1/meta.json"; }
 mkdir -p "$work/cfg" "$work/none"
@@ -36,7 +37,7 @@ profile() { # CONFIG ARGS...: one run under callgrind, every instruction's addre
     local config=$1
     shift
     run=$((run + 1))
-    # exec replaces the process: what ran is dumped as it does (run3.out.1).
+    # exec replaces the process: what ran is dumped as it does (run4.out.1).
     XDG_CONFIG_HOME=$config valgrind --tool=callgrind --dump-instr=yes --dump-before=execve \
         --callgrind-out-file="$work/run$run.out" "$bin" "$@" >/dev/null 2>&1
 }
@@ -48,7 +49,7 @@ profile "$work/cfg" export "$(target_of 10000)" --vault "$work/signed.age" --ide
 profile "$work/cfg" exec "$(target_of 10000)" --vault "$work/signed.age" --identity "$key" -- true
 profile "$work/cfg" list --vault "$work/signed.age" --identity "$key"
 
-python3 - "$bin" "$work"/run*.out* >layout/hot.ld <<'PY'
+python3 - "$bin" "$work"/run*.out* >"$work/hot.ld" <<'PY'
 import bisect, re, subprocess, sys
 
 binary, runs = sys.argv[1], sys.argv[2:]
@@ -119,10 +120,11 @@ for path in runs:
 def pattern(name):
     """The symbol with what differs between builds and compilers left open: the hash of a
     legacy name, a crate's disambiguator in a v0 one (std's), a local copy's number."""
-    name = re.sub(r"17h[0-9a-f]{16}E$", "17h*", name)
+    name = re.sub(r"\.(llvm\.)?[0-9]+$", "*", name)
+    name = re.sub(r"17h[0-9a-f]{16}E(\*?)$", "17h*", name)
     if name.startswith("_R"):
         name = re.sub(r"Cs[0-9A-Za-z]*_", "Cs*_", name)
-    return re.sub(r"\.(llvm\.)?[0-9]+$", "*", name)
+    return name
 
 patterns, seen = [], set()
 for at in ordered:
@@ -139,4 +141,5 @@ for pattern in patterns:
     print(f"    *(.text.{pattern} .text.unlikely.{pattern})")
 print("  }\n}\nINSERT BEFORE .text;")
 PY
+mv "$work/hot.ld" layout/hot.ld
 echo "layout/hot.ld: $(grep -c '^    \*' layout/hot.ld) functions" >&2

@@ -174,7 +174,7 @@ pub fn problems(vault: &Path, doc: &Document) -> Vec<String> {
 pub fn find_for(vault: &Path, identity: &Identity) -> Option<(PathBuf, Vec<u8>)> {
     let dir = scope::dir_of(vault);
     // Most vaults have no scoped copies: then the keys' public halves need not be worked out.
-    if !dir.is_dir() {
+    if fs::metadata(&dir).is_err_and(|e| e.kind() == io::ErrorKind::NotFound) {
         return None;
     }
     identity.recipients().iter().find_map(|key| {

@@ -40,7 +40,13 @@ pub struct Identity {
 /// does not ask (unless the vault has scoped copies, one of which may be its own).
 struct PublicKeys {
     worked_out: OnceLock<Vec<String>>,
-    age_keys: Vec<age::x25519::Identity>,
+    /// Copies of the age keys, until their public keys are worked out. Boxed, so a growing
+    /// list moves pointers, never a secret (a copy left behind would not be wiped).
+    #[allow(
+        clippy::vec_box,
+        reason = "a reallocation must not leave a secret behind"
+    )]
+    age_keys: Mutex<Vec<Box<age::x25519::Identity>>>,
     /// Known without deriving (plugins name theirs), after the age keys'.
     named: Vec<String>,
 }
@@ -49,14 +55,17 @@ impl PublicKeys {
     fn known(keys: Vec<String>) -> Self {
         PublicKeys {
             worked_out: OnceLock::from(keys),
-            age_keys: Vec::new(),
+            age_keys: Mutex::default(),
             named: Vec::new(),
         }
     }
 
     fn get(&self) -> &[String] {
         self.worked_out.get_or_init(|| {
-            self.age_keys
+            // The copies are wiped as they go: the identity's own keys remain.
+            let age_keys =
+                std::mem::take(&mut *self.age_keys.lock().unwrap_or_else(PoisonError::into_inner));
+            age_keys
                 .iter()
                 .map(|key| key.to_public().to_string())
                 .chain(self.named.iter().cloned())
@@ -475,7 +484,7 @@ pub fn parse_age(path: &Path, text: &str) -> Result<Identity> {
             };
             invalid(path, format!("line {} is {what}", number + 1))
         })?;
-        age_keys.push(key.clone());
+        age_keys.push(Box::new(key.clone()));
         // The first key signs: adding keys to a file never changes who it writes as.
         if writer.is_none() {
             writer = Some(WriterKey::derive_from_age(key.to_string().expose_secret()));
@@ -506,7 +515,7 @@ pub fn parse_age(path: &Path, text: &str) -> Result<Identity> {
         keys,
         recipients: PublicKeys {
             worked_out: OnceLock::new(),
-            age_keys,
+            age_keys: Mutex::new(age_keys),
             named,
         },
         trust: Trust {

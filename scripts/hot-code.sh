@@ -62,8 +62,7 @@ for line in subprocess.run(["nm", "--defined-only", "-S", binary],
 symbols.sort()
 starts = [s[0] for s in symbols]
 
-# Each run's functions in the order of their addresses, runs in the order above: what the
-# smallest export needs comes first.
+
 def costs(path):
     """The addresses in `binary` where `path`'s costs are, in order; and, for each function
     block, the address it starts at."""
@@ -101,20 +100,19 @@ def function_at(address):
     return None
 
 
-# valgrind loads a position-independent binary at 0x108000, not where its symbols say; a
-# function's costs start at its entry, so the right offset is the one that puts them there.
+# A function's costs start at its entry: where most do not, the profile is not of this binary
+# as its symbols lay it out.
 entries = set(starts)
 ordered = []
 for path in runs:
     addresses, firsts = costs(path)
     if len(firsts) < 20:
         continue  # an exec's failed tries along PATH, each dumped as it began
-    base = max((0, 0x108000), key=lambda b: sum(a - b in entries for a in firsts))
-    if sum(a - base in entries for a in firsts) * 2 < len(firsts):
-        sys.exit(f"{path}: cannot tell where valgrind loaded {binary}")
+    if sum(a in entries for a in firsts) * 2 < len(firsts):
+        sys.exit(f"{path}: the costs do not fall on {binary}'s functions")
     # Each run's functions in the order of their addresses, runs in the order above: what
     # the smallest export needs comes first.
-    ran = {function_at(a - base) for a in addresses} - {None}
+    ran = {function_at(a) for a in addresses} - {None}
     ordered.extend(sorted(ran))
 
 def pattern(name):

@@ -360,10 +360,9 @@ impl App {
                         // Laid over the document held: what was saved only if that document was
                         // read from the very file the save replaced. Otherwise the next look
                         // reads the vault again.
-                        let exact = saved.replaced().is_none_or(|meta| {
-                            main.read_from.is_some()
-                                && main.read_from == Some(effects::file_id_of(meta))
-                        });
+                        let exact = saved
+                            .replaced()
+                            .is_none_or(|meta| main.read_from == Some(effects::file_id_of(meta)));
                         main.file = if exact { written } else { None };
                         main.read_from = main.file;
                         saved.onto(std::mem::replace(&mut main.doc, Document::new(vec![])))

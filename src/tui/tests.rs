@@ -1023,16 +1023,25 @@ fn vault_of(n: usize) -> (tempfile::TempDir, vault::store::Store, Arc<Identity>)
 fn opening_large(store: &vault::store::Store, id: Arc<Identity>) -> Option<(App, Vec<Effect>)> {
     let (doc, rest, _) = super::effects::first_look(store, &id).unwrap();
     rest.as_ref()?;
+    Some(showing_first(id, doc, rest))
+}
+
+/// The interface given what `first_look` found: the list shown, the rest parsed next.
+fn showing_first(
+    identity: Arc<Identity>,
+    doc: Document,
+    rest: Option<vault::store::Unparsed>,
+) -> (App, Vec<Effect>) {
     let mut app = App::new(paths(), Duration::from_secs(300));
     let effects = app.update(Msg::Done(Done::Opened(Ok(Opened {
-        identity: id,
+        identity,
         protected: false,
         file: None,
         doc: Some(doc),
         rest,
         untrusted: None,
     }))));
-    Some((app, effects))
+    (app, effects)
 }
 
 #[test]
@@ -1095,15 +1104,7 @@ fn a_large_vault_lists_every_name_while_its_entries_are_parsed() {
     }
     assert!(rest.is_some());
     assert_eq!(doc.entries.keys().collect::<Vec<_>>(), ["e00000"]);
-    let mut app = App::new(paths(), Duration::from_secs(300));
-    let effects = app.update(Msg::Done(Done::Opened(Ok(Opened {
-        identity: id,
-        protected: false,
-        file: None,
-        doc: Some(doc),
-        rest,
-        untrusted: None,
-    }))));
+    let (mut app, effects) = showing_first(id, doc, rest);
     let screen = render(&app, 80, 24);
     assert!(screen.contains(&format!("entries {N}/{N}")), "{screen}");
     for shown in ["e00000", "e00001", "user0", "reading the entries"] {
